@@ -6,6 +6,7 @@
 #ifndef CLP_TIME_H
 #define CLP_TIME_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/time.h>
 

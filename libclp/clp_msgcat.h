@@ -1,0 +1,43 @@
+/*
+ * clp_msgcat: the message catalogue. Every alert the product emits is one row
+ * here with the original's identity (module type, event ID), level, text with
+ * %1..%n placeholders and default destinations (reference, section 8).
+ * Senders name a row by (module, id) and give the arguments; the text is
+ * always built from the catalogue, so a message cannot drift from its ID.
+ */
+#ifndef CLP_MSGCAT_H
+#define CLP_MSGCAT_H
+
+#include <stddef.h>
+
+enum {
+    CLP_DEST_ALERT = 1u << 0,  /* alert log (WebManager, clpaltlog), replicated */
+    CLP_DEST_SYSLOG = 1u << 1,
+    CLP_DEST_MAIL = 1u << 2,
+    CLP_DEST_TRAP = 1u << 3,
+};
+
+enum { CLP_LVL_ERROR = 1, CLP_LVL_WARNING = 2, CLP_LVL_INFO = 3 };
+
+typedef struct {
+    const char *module;
+    unsigned id;
+    int level;     /* CLP_LVL_* */
+    unsigned dest; /* CLP_DEST_* defaults */
+    const char *text;
+} clp_msgdef_t;
+
+/* The row for (module, id), or NULL. */
+const clp_msgdef_t *clp_msgcat_find(const char *module, unsigned id);
+
+/* Every row, terminated by a row with module == NULL. */
+const clp_msgdef_t *clp_msgcat_all(void);
+
+/* Substitutes %1..%9 in text with args (NULL-terminated; missing ones become
+ * empty). Writes at most n bytes including NUL; returns the full length. */
+size_t clp_msgcat_format(const char *text, const char *const *args, char *out, size_t n);
+
+/* "ERROR", "WARNING", "INFO". */
+const char *clp_msgcat_level_name(int level);
+
+#endif
