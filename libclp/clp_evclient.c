@@ -120,7 +120,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 int clp_evclient_spool(const char *root, const void *packed, size_t len, const char *source,
                        unsigned long long seq)
 {
-    char dir[CLP_PATH_MAX], path[CLP_PATH_MAX + 128];
+    char dir[CLP_PATH_MAX], path[CLP_PATH_MAX + 160];
     char safe[96];
     size_t i;
 

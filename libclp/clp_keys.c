@@ -277,7 +277,7 @@ static void zap_scan_clients(clp_zap_t *z)
         if (len < 5 || strcmp(de->d_name + len - 4, ".pub") != 0 || len - 4 >= 64) {
             continue;
         }
-        char path[CLP_PATH_MAX], *data = NULL;
+        char path[CLP_PATH_MAX + 256], *data = NULL;
         snprintf(path, sizeof(path), "%s/%s", z->dir, de->d_name);
         if (clp_read_file(path, 256, &data, NULL) < 0) {
             continue;
