@@ -59,6 +59,20 @@ void clp_diag_free(clp_diag_t *d);
 /* Prints "file:line: error: path: message" per item. Returns the number printed. */
 int clp_diag_print(FILE *out, const clp_diag_t *d);
 
+/* Appends one item (the strings are copied; fmt is printf-style and makes the
+ * message). Counts errors in d->n_errors. Returns 0 or -ENOMEM (d unchanged). */
+int clp_diag_add(clp_diag_t *d, clp_diag_kind_t kind, const char *file, int line,
+                 const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* "error", "warning" or "not supported". */
+const char *clp_diag_kind_name(clp_diag_kind_t kind);
+/* Number of items of one kind. */
+size_t clp_diag_count(const clp_diag_t *d, clp_diag_kind_t kind);
+/* Writes the items as one JSON object: {"file", "valid", "errors", "warnings",
+ * "unsupported", "diagnostics": [{"kind","file","line","path","message"}...]}.
+ * file may be NULL. Returns 0 or -EIO when the stream reports an error. */
+int clp_diag_print_json(FILE *out, const clp_diag_t *d, const char *file, bool valid);
+
 /* ---- generic parameters ---- */
 
 typedef struct {
@@ -197,6 +211,7 @@ typedef struct {
     int gid;
     char **resources; /* member resource names, in the order listed */
     size_t n_resources;
+    char **resource_types; /* type of each member as listed ("fip" for "fip@fip1") */
     clp_policy_t *policy; /* sorted by order; default: every server by priority */
     size_t n_policy;
     bool policy_default;
@@ -229,7 +244,7 @@ typedef struct {
 typedef struct {
     char name[CLP_NAME_MAX];
     char type[CLP_TYPE_MAX];  /* fip, vip, disk, exec, volmgr, nas, ddns, md ... */
-    char group[CLP_NAME_MAX]; /* owning group (resolved from group@*/resource) */
+    char group[CLP_NAME_MAX]; /* owning group (resolved from group@G/resource) */
     char *comment;
     char **depend; /* explicit dependencies (resource names) */
     size_t n_depend;
@@ -308,6 +323,7 @@ typedef struct clp_conf {
     size_t raw_len;
     unsigned long generation; /* trekking/configid as a number if numeric, else 0 */
     char charset[16];    /* all/charset */
+    char encoding[24];   /* encoding declared in the XML declaration ("" = UTF-8 default) */
     char serveros[16];   /* all/serveros */
 
     clp_cluster_t cluster;
@@ -330,7 +346,10 @@ typedef struct clp_conf {
 
 /* Loads and validates path. On success returns the model (caller owns; free
  * with clp_conf_free) and adds only warnings/unsupported items to diag. On any
- * error returns NULL and diag holds every error found. diag may be NULL. */
+ * error returns NULL and diag holds every error found. diag may be NULL.
+ * On NULL, errno tells why: EINVAL = the configuration has errors (diag says
+ * which), ENOMEM = out of memory, anything else = the file could not be read
+ * (also reported in diag, line 0). */
 clp_conf_t *clp_conf_load(const char *path, clp_diag_t *diag);
 
 /* Same from a memory buffer; name is used as the file name in diagnostics. */
@@ -349,7 +368,71 @@ const clp_np_t *clp_conf_np(const clp_conf_t *c, const char *name);
 /* The device of a server by id; NULL when the server has none. */
 const clp_device_t *clp_conf_device(const clp_server_t *s, int id);
 
-/* A resource's parameter, honouring the per-server override for server (may be NULL). */
+/* A resource's parameter, honouring the per-server override for server (may be NULL).
+ * When neither sets key, returns the documented default of the type table
+ * (clp_conf_type_info), or NULL when the type documents none. */
 const char *clp_conf_rsc_param(const clp_resource_t *r, const char *server, const char *key);
+
+/* A monitor's parameter, honouring "server@<server>/<key>" (per-server value, e.g.
+ * miiw parameters/object) when server is not NULL, then the type-table default;
+ * NULL when none. */
+const char *clp_conf_mon_param(const clp_monitor_t *m, const char *server, const char *key);
+
+/* ---- the table of known types (clp_config_types.c) ----
+ * One row per resource, monitor, heartbeat and network-partition type the
+ * original product knows, with this product's support flag and the type's
+ * own parameter keys (relative to the object's element), value kinds, ranges
+ * and defaults. The loader checks the parameters of supported types against it. */
+
+typedef enum {
+    CLP_OBJ_RESOURCE,
+    CLP_OBJ_MONITOR,
+    CLP_OBJ_HB,
+    CLP_OBJ_NP,
+} clp_obj_kind_t;
+
+typedef enum {
+    CLP_PT_STR,  /* any text */
+    CLP_PT_INT,  /* whole number in [min, max] */
+    CLP_PT_ENUM, /* one of choices ("a|b|c") */
+    CLP_PT_IP,   /* IPv4 or IPv6 address, optionally "/prefix" */
+    CLP_PT_HOST, /* IP address or host name */
+    CLP_PT_PATH, /* file or device path (a script name is relative to the script dir) */
+} clp_ptype_t;
+
+#define CLP_TYPE_BOUND 0x1u   /* monitor: default timing is Active when a target is set */
+#define CLP_TYPE_LAN 0x2u     /* heartbeat: a LAN heartbeat (device type lan) */
+#define CLP_TYPE_WINDOWS 0x4u /* exists only in the Windows edition of the original */
+#define CLP_TYPE_NODEV 0x8u   /* heartbeat/NP: has no device id */
+
+typedef struct {
+    const char *key;     /* relative path; a segment "list@*" matches list@<any name or id> */
+    clp_ptype_t kind;
+    const char *def;     /* documented default as text, NULL when none */
+    long min, max;       /* CLP_PT_INT */
+    const char *choices; /* CLP_PT_ENUM */
+    bool required;
+    const char *meaning; /* short description (for docs and messages) */
+} clp_type_param_t;
+
+typedef struct {
+    clp_obj_kind_t kind;
+    const char *name;    /* element name, e.g. "fip" */
+    const char *desc;    /* e.g. "floating IP" */
+    bool supported;
+    unsigned flags;      /* CLP_TYPE_* */
+    int act_timeout_s;   /* resource: default act/timeout (exec: 180 + timeout/start) */
+    int deact_timeout_s; /* resource: default deact/timeout (exec: 180 + timeout/stop) */
+    int retry;           /* monitor: default polling/reconfirmation */
+    const clp_type_param_t *params;
+    size_t n_params;
+} clp_type_info_t;
+
+/* The row of type, or NULL when the type is unknown to the table. */
+const clp_type_info_t *clp_conf_type_info(clp_obj_kind_t kind, const char *type);
+/* The whole table; *n receives the number of rows. */
+const clp_type_info_t *clp_conf_types(size_t *n);
+/* The row's parameter whose key (pattern) matches key, or NULL. */
+const clp_type_param_t *clp_conf_type_param(const clp_type_info_t *t, const char *key);
 
 #endif
