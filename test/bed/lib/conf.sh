@@ -2,8 +2,9 @@
 # clpbed library: the files `up` writes into every server's CLP_ROOT:
 #   etc/clp.conf       --conf FILE with @SHARED_DISK@ and @DIR@ replaced, or the
 #                      default cluster below
-#   etc/clp.key        the cluster secret: 64 hex characters (32 random bytes),
-#                      no newline, mode 0600, identical on every server
+#   etc/clp.key        the cluster secret: 64 hex characters (32 random bytes)
+#                      and a newline (as clpkeygen writes it), mode 0600, the
+#                      same on every server
 #   etc/platform.conf  key=value lines: how the server powers off / reboots /
 #                      resets / panics itself on the bed (clpbed crash)
 
@@ -64,7 +65,7 @@ server_root_create() {
     else
         conf_default "$BED_N" "$BED_DISK" >"$root/etc/clp.conf"
     fi
-    (umask 077 && printf '%s' "$key" >"$root/etc/clp.key")
+    (umask 077 && printf '%s\n' "$key" >"$root/etc/clp.key")
     chmod 0600 "$root/etc/clp.key"
     cat >"$root/etc/platform.conf" <<EOF
 poweroff=$BED_SELF --dir $BED_DIR crash $s
