@@ -499,7 +499,12 @@ int clp_config_parse(clp_ld_t *ld, const char *data, size_t len)
         }
         rc = -EINVAL;
     } else if (doc->intSubset || doc->extSubset) {
-        clp_ld_diag(ld, CLP_DIAG_ERROR, clp_x_line_of((xmlNodePtr)doc->intSubset), "/",
+        const char *dt = memmem(data, len, "<!DOCTYPE", 9);
+        int line = 1;
+        for (const char *q = data; dt && q < dt; q++) {
+            line += *q == '\n';
+        }
+        clp_ld_diag(ld, CLP_DIAG_ERROR, dt ? line : 0, "/",
                     "a DOCTYPE declaration is not allowed in clp.conf");
         rc = -EINVAL;
     } else {

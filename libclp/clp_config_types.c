@@ -517,8 +517,8 @@ void clp_config_check_type(clp_ld_t *ld, const clp_type_info_t *t, const char *o
         }
         char *path = clp_ld_printf(ld, "%s/%s", objpath, tp->key);
         clp_ld_diag(ld, CLP_DIAG_ERROR, objline, path ? path : objpath,
-                    "%s %s: the %s (%s) is not set; a %s needs it", t->name, objname, tp->meaning,
-                    tp->key, t->desc);
+                    "%s %s: the %s (%s) is not set; it is required", t->name, objname,
+                    tp->meaning, tp->key);
         free(path);
     }
 }

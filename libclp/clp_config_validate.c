@@ -591,7 +591,7 @@ static void check_group_members(clp_ld_t *ld, clp_group_t *g, const char *path)
         clp_resource_t *r = &c->resources[ri];
         if (strcmp(r->type, rt) != 0) {
             clp_ld_diag(ld, CLP_DIAG_ERROR, line, mp,
-                        "group %s lists resource %s as type %s, but %s is a %s resource",
+                        "group %s lists resource %s as type %s, but %s is of type %s",
                         g->name, rn, rt, rn, r->type);
         }
         if (r->group[0] && strcmp(r->group, g->name) != 0) {
