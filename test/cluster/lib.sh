@@ -187,6 +187,11 @@ mounted_on() {
         awk -v x="${x:-/}" '$1 == x || $2 == x { found = 1 } END { exit !found }'
 }
 
+# proc_on SERVER PID: the process PID runs inside SERVER (its network namespace).
+proc_on() {
+    [ "/proc/$2/ns/net" -ef "/run/netns/$(bed_info netns_prefix)-$1" ]
+}
+
 # proc_alive PID: the process exists and is not a zombie.
 proc_alive() {
     local st

@@ -56,6 +56,7 @@ for s in $SERVERS; do
     grep -qx "reset=$BED_SELF --dir $DIR crash $s --restart" "$root/etc/platform.conf" ||
         fail "$s: platform.conf has no reset line for $s"
 done
+[ "$(on srv1 "$CLPBED" exec srv2 uname -n)" = srv2 ] || fail "clpbed exec does not work from inside srv1"
 [ "$(on client uname -n)" = client ] || fail "the client is not named client"
 [ "$(on gw uname -n)" = gw ] || fail "the gateway is not named gw"
 addr_on client 10.32.0.200 || fail "the client is not 10.32.0.200"
@@ -81,10 +82,10 @@ done
 log "link srv1 lan1 down: carrier lost on lan1 only, seen by a netlink monitor"
 on_bg srv1 ip -o monitor link >"$TEST_TMP/linkmon" 2>&1
 monitor_pid=$BG_PID
-mtu=65000
 monitor_sees_lo() { # an MTU change on lo shows the monitor is listening
-    mtu=$((mtu + 1))
-    on srv1 ip link set lo mtu "$mtu"
+    local mtu
+    mtu=$(on srv1 cat /sys/class/net/lo/mtu)
+    on srv1 ip link set lo mtu $((mtu == 65000 ? 65001 : 65000))
     grep -q ': lo: ' "$TEST_TMP/linkmon"
 }
 wait_for 5 monitor_sees_lo
@@ -247,6 +248,7 @@ wait_for 5 grep -qx hello "$TEST_TMP/serial"
 log "kill SERVER SERVICE --signal STOP|CONT|KILL"
 on_bg srv2 sh -c 'trap "" TERM; exec sleep 1001' # only SIGKILL ends it
 victim=$BG_PID
+wait_for 5 proc_on srv2 "$victim"
 echo "$victim" >"$DIR/srv2/root/run/clusterpro.pid"
 proc_stopped() { [[ $(ps -o stat= -p "$1") == T* ]]; }
 bed kill srv2 clusterpro --signal STOP
@@ -282,10 +284,18 @@ fi
 log "crash srv1 from outside"
 on srv1 ip addr add 10.32.0.150/24 dev lan2
 wait_for 5 ping_ok client 10.32.0.150
+# started SERVER PID CMDLINE: PID runs CMDLINE inside SERVER (the background
+# clpbed exec has got there).
+started() {
+    proc_on "$1" "$2" && [ "$(tr '\0' ' ' <"/proc/$2/cmdline")" = "$3 " ]
+}
 on_bg srv1 sleep 1000
 sleeper=$BG_PID
+wait_for 5 started srv1 "$sleeper" "sleep 1000"
 on_bg srv1 setsid sh -c 'sleep 1000 & sleep 1000; wait'
+wait_for 5 sh -c "[ \$(pgrep -c -P $BG_PID) = 2 ]"
 on_bg srv1 sh -c "cd $mnt && exec sleep 1000" # keeps the mount busy
+wait_for 5 started srv1 "$BG_PID" "sleep 1000"
 touch "$DIR/srv1/root/run/clusterpro.pid"
 bed crash srv1 >/dev/null
 [ -z "$(ip netns pids "$PFX-srv1")" ] || fail "processes left in srv1: $(ip netns pids "$PFX-srv1")"
@@ -308,6 +318,7 @@ poweroff=$(sed -n 's/^poweroff=//p' "$DIR/srv2/root/etc/platform.conf")
 on srv2 ip addr add 10.32.0.151/24 dev lan2
 on_bg srv2 sleep 1000
 sleeper=$BG_PID
+wait_for 5 started srv2 "$sleeper" "sleep 1000"
 rc=0
 out=$(on srv2 sh -c "$poweroff; echo still-running") || rc=$?
 [ $rc -ne 0 ] && [[ $out != *still-running* ]] || fail "the caller of poweroff survived (rc $rc)"
@@ -358,9 +369,12 @@ killed_up
 bed down || fail "down after a killed up failed"
 check_gone "down after a killed up"
 killed_up
-out=$(bed up -n 2 2>&1) || fail "up after a killed up failed: $out"
+printf '<root><disk>@SHARED_DISK@</disk><dir>@DIR@</dir></root>\n' >"$TEST_TMP/conf.xml"
+out=$(bed up -n 2 --conf "$TEST_TMP/conf.xml" 2>&1) || fail "up after a killed up failed: $out"
 [[ $out == *"cleaning up"* ]] || fail "up did not say it cleaned a stale bed: $out"
 wait_for 5 ping_ok srv2 10.31.0.1
+grep -qx "<root><disk>$(bed_info disk)</disk><dir>$DIR</dir></root>" "$DIR/srv2/root/etc/clp.conf" ||
+    fail "--conf: substitutions not made: $(cat "$DIR/srv2/root/etc/clp.conf")"
 out=$(bed up -n 2 2>&1) && fail "a second up on a running bed succeeded"
 [[ $out == *"already up"* ]] || fail "a second up says: $out"
 bed down
