@@ -360,6 +360,69 @@ run status
 run stop
 [ "$rc" -eq 0 ] || fail "stop with nothing running: exit $rc"
 
+all_gone() { # PIDS...: true when none of them runs any more
+    for p in "$@"; do
+        gone "$p" || return 1
+    done
+}
+current_pids() {
+    for s in "${ORDER[@]}"; do
+        pid_of "$s"
+    done
+}
+
+# ---- SIGTERM to the supervisor: every service stopped, then it exits ----
+run start
+[ "$rc" -eq 0 ] || fail "start (for SIGTERM): exit $rc: $err"
+pids=$(current_pids)
+sup=$(cat "$R/run/clpsvc.pid")
+kill -TERM "$sup"
+for _ in $(seq 250); do
+    all_gone "$sup" $pids && break
+    sleep 0.02
+done
+# shellcheck disable=SC2086
+all_gone "$sup" $pids || fail "SIGTERM to the supervisor left processes: $sup $pids"
+grep -q 'received Terminated: stopping every service' "$R/log/clpsvc.log" || fail "no SIGTERM line in clpsvc.log"
+
+# ---- supervisor killed: status says so, stop falls back to the pid files ----
+run start
+[ "$rc" -eq 0 ] || fail "start (for kill -9 of the supervisor): exit $rc: $err"
+pids=$(current_pids)
+sup=$(cat "$R/run/clpsvc.pid")
+kill -9 "$sup"
+for _ in $(seq 100); do
+    gone "$sup" && break
+    sleep 0.02
+done
+run status
+[ "$rc" -eq 3 ] || fail "status with the supervisor killed: exit $rc"
+run stop
+[ "$rc" -eq 0 ] || fail "stop without a supervisor: exit $rc: $err"
+[ "$(awk '{print $1}' <<<"$out" | tr '\n' ' ')" = \
+  "clusterpro_alertsync clusterpro_webmgr clusterpro clusterpro_trn clusterpro_evt " ] ||
+    fail "stop without a supervisor printed: $out"
+# shellcheck disable=SC2086
+all_gone $pids || fail "stop without a supervisor left: $pids"
+
+# ---- a service that cannot start: start fails at once, naming it and why ----
+cp "$R/etc/clp.conf" "$TMP/clp.conf.good"
+echo '<root><broken' >"$R/etc/clp.conf"
+t0=$SECONDS
+run start
+[ "$rc" -eq 1 ] || fail "start with a broken clp.conf: exit $rc, want 1"
+[[ "$err" == *"clusterpro_evt: exited with 6 (configuration error)"* ]] ||
+    fail "start with a broken clp.conf: stderr '$err'"
+[ $((SECONDS - t0)) -lt 10 ] || fail "start with a broken clp.conf took $((SECONDS - t0)) s"
+[ "$(state_of clusterpro_evt)" = maintenance ] || fail "clusterpro_evt: $(state_of clusterpro_evt), want maintenance"
+[ "$(state_of clusterpro_trn)" = offline ] || fail "clusterpro_trn started without its dependency"
+cp "$TMP/clp.conf.good" "$R/etc/clp.conf"
+run stop
+[ "$rc" -eq 0 ] || fail "stop after a failed start: exit $rc: $err"
+[ ! -e "$R/run/clpsvc.pid" ] || fail "the supervisor still runs after stop"
+left=$(pgrep -f -- "--root $R" || true)
+[ -z "$left" ] || fail "processes left at the end: $left"
+
 if [ "$failures" -ne 0 ]; then
     echo "t_clpsvc: $failures failure(s)" >&2
     exit 1

@@ -154,11 +154,14 @@ static void json_str(const char *s)
 static int print_table(const svc_cli_t *c, Clp__SvcStatus *const *sv, size_t n, int sup_pid)
 {
     int not_online = 0;
-    int w = 21;
+    int w = 21, sw = 10;
     for (size_t i = 0; i < n; i++) {
         not_online |= strcmp(sv[i]->state, "online") != 0;
         if ((int)strlen(sv[i]->name) > w) {
             w = (int)strlen(sv[i]->name);
+        }
+        if ((int)strlen(sv[i]->state) > sw) {
+            sw = (int)strlen(sv[i]->state);
         }
     }
     if (c->json) {
@@ -179,7 +182,8 @@ static int print_table(const svc_cli_t *c, Clp__SvcStatus *const *sv, size_t n, 
             if (sv[i]->pid > 0) {
                 snprintf(pid, sizeof(pid), "%d", sv[i]->pid);
             }
-            printf("%-*s %-10s %-6s %u\n", w, sv[i]->name, sv[i]->state, pid, sv[i]->restarts);
+            printf("%-*s %-*s %-6s %u\n", w, sv[i]->name, sw, sv[i]->state, pid,
+                   sv[i]->restarts);
         }
     }
     fflush(stdout);

@@ -34,7 +34,13 @@ typedef struct {
     clp_srv_req_t *req;
     int idx;
     bool shutdown_after;
+    char what[96]; /* "stop clusterpro_evt", for the log */
 } pending_t;
+
+static const char *action_name(svc_action_t a)
+{
+    return a == SVC_ACT_START ? "start" : a == SVC_ACT_STOP ? "stop" : "restart";
+}
 
 /* Answers req with ok/message and the state of service idx (all when -1). */
 static void reply(svc_control_t *ctl, clp_srv_req_t *req, bool ok, const char *message, int idx)
@@ -71,8 +77,11 @@ static void on_done(void *arg, bool ok, const char *message)
 {
     pending_t *p = arg;
     svc_control_t *ctl = p->ctl;
-    clp_info("request from %s: %s (%s)", clp_srv_req_origin(p->req), ok ? "done" : "failed",
-             message);
+    if (ok) {
+        clp_info("%s: done", p->what);
+    } else {
+        clp_error("%s: failed: %s", p->what, message);
+    }
     reply(ctl, p->req, ok, message, p->idx);
     bool shutdown = p->shutdown_after;
     free(p);
@@ -114,10 +123,10 @@ static void on_svc_request(void *arg, clp_srv_req_t *req, const Clp__Envelope *e
         reply(ctl, req, false, "unknown action", idx);
         return;
     }
-    clp_info("request from %s: %s %s", clp_srv_req_origin(req),
-             action == SVC_ACT_START ? "start" : action == SVC_ACT_STOP ? "stop" : "restart",
-             idx < 0 ? "(all)" : r->service);
     pending_t *p = xcalloc(1, sizeof(*p));
+    snprintf(p->what, sizeof(p->what), "%s %.64s", action_name(action),
+             idx < 0 ? "(every service)" : svc_sup_name(ctl->sup, idx));
+    clp_info("request from %s: %s", clp_srv_req_origin(req), p->what);
     p->ctl = ctl;
     p->req = req;
     p->idx = idx;

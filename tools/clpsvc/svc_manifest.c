@@ -257,6 +257,25 @@ static int read_service(const xmlNode *svc, svc_manifest_t *m, char *err, size_t
     return complete_names(m, err, errlen);
 }
 
+/* The first error libxml2 reports (later ones are usually consequences). */
+typedef struct {
+    int have;
+    int line;
+    char msg[256];
+} first_error_t;
+
+static void on_xml_error(void *arg, xmlErrorPtr e)
+{
+    first_error_t *fe = arg;
+    if (fe->have || !e || e->level < XML_ERR_ERROR) {
+        return;
+    }
+    fe->have = 1;
+    fe->line = e->line;
+    copy_str(fe->msg, sizeof(fe->msg), e->message ? e->message : "cannot parse");
+    fe->msg[strcspn(fe->msg, "\n")] = '\0';
+}
+
 int svc_manifest_load(const char *path, svc_manifest_t *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof(*out));
@@ -275,14 +294,15 @@ int svc_manifest_load(const char *path, svc_manifest_t *out, char *err, size_t e
         snprintf(err, errlen, "%s: out of memory", path);
         return -ENOMEM;
     }
+    first_error_t fe = {0};
+    xmlSetStructuredErrorFunc(&fe, on_xml_error);
     xmlDocPtr doc = xmlCtxtReadFile(ctxt, path, NULL,
                                     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc) {
-        xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
-        char msg[512];
-        snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message : "cannot parse");
-        msg[strcspn(msg, "\n")] = '\0';
-        int rc = fail(err, errlen, path, e ? e->line : 0, "not well-formed XML: %s", msg);
+    xmlSetStructuredErrorFunc(NULL, NULL);
+    if (!doc || fe.have) {
+        int rc = fail(err, errlen, path, fe.line, "not well-formed XML: %s",
+                      fe.have ? fe.msg : "cannot parse");
+        xmlFreeDoc(doc);
         xmlFreeParserCtxt(ctxt);
         return rc;
     }

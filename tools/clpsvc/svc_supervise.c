@@ -264,8 +264,9 @@ static void after_failure(svc_t *s, const char *what, uint64_t uptime_ms, bool s
         char secs[24], reason[CLP_PATH_MAX + 320];
         snprintf(secs, sizeof(secs), "%llu", (unsigned long long)(delay / 1000));
         s->failed = true;
-        snprintf(s->why, sizeof(s->why), "%s; it keeps terminating: next attempt in %s s", what,
-                 secs);
+        snprintf(s->why, sizeof(s->why),
+                 "%s; it keeps terminating (see log/%s.log and log/%s.out): next attempt in %s s",
+                 what, s->m->name, s->m->name, secs);
         snprintf(reason, sizeof(reason), "%s; next attempt in %s s", what, secs);
         set_state(s, ST_MAINTENANCE, reason);
         alert(s, 5, secs);
@@ -470,7 +471,15 @@ static bool start_progress(svc_sup_t *sup, job_t *j, uint32_t mask)
         if (s->failed) {
             job_note(j, "%s: %s", s->m->name, s->why[0] ? s->why : "failed");
         } else {
-            job_note(j, "%s: not started because a service it needs is not online", s->m->name);
+            uint32_t need = svc_graph_requires(&sup->g, i);
+            const char *dep = "?";
+            for (size_t d = 0; d < sup->g.n; d++) {
+                if ((need & (1u << d)) && sup->svc[d].state != ST_ONLINE) {
+                    dep = sup->svc[d].m->name;
+                    break;
+                }
+            }
+            job_note(j, "%s: not started: it needs %s, which is not online", s->m->name, dep);
         }
     }
     return true;
