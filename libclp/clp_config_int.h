@@ -8,11 +8,12 @@
  * validation code reads as a list of checks; clp_conf_load_mem looks at
  * ld->oom once at the end and turns it into NULL/ENOMEM.
  *
- * Stages: clp_config_parse.c and clp_config_objects.c (XML -> model, per-value
- * checks),
- * clp_config_defaults.c (common fields from the tables in clp_config_fields.c,
- * derived defaults, sorting), clp_config_validate.c (cross-references,
- * uniqueness, cycles, limits) and clp_config_types.c (per-type parameters).
+ * Stages: clp_config_parse.c and clp_config_objects.c (XML -> model,
+ * per-value checks), clp_config_defaults.c (common fields from the tables in
+ * clp_config_fields.c, derived defaults, sorting), clp_config_validate.c
+ * (names, uniqueness, limits, heartbeats, ports) with clp_config_refs.c
+ * (references and dependency cycles), and clp_config_types.c (per-type
+ * parameters).
  */
 #ifndef CLP_CONFIG_INT_H
 #define CLP_CONFIG_INT_H
@@ -21,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <libxml/tree.h>
 
@@ -73,11 +75,14 @@ typedef struct {
 
 /* ---- clp_config.c: diagnostics and memory helpers ---- */
 
+/* Adds one diagnostic for ld->file (sets ld->oom when it cannot). */
 void clp_ld_diag(clp_ld_t *ld, clp_diag_kind_t kind, int line, const char *path, const char *fmt,
                  ...) __attribute__((format(printf, 5, 6)));
 /* True the first time key is seen in this load (for "reported once" items). */
 bool clp_ld_once(clp_ld_t *ld, const char *key);
+/* strdup (NULL s gives ""); NULL and ld->oom on failure. Caller owns. */
 char *clp_ld_strdup(clp_ld_t *ld, const char *s);
+/* calloc of at least one byte; NULL and ld->oom on failure. Caller owns. */
 void *clp_ld_calloc(clp_ld_t *ld, size_t n, size_t size);
 /* printf into a new heap string; NULL (and ld->oom) on failure. */
 char *clp_ld_printf(clp_ld_t *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -85,6 +90,7 @@ char *clp_ld_printf(clp_ld_t *ld, const char *fmt, ...) __attribute__((format(pr
 void clp_pvec_add(clp_ld_t *ld, clp_pvec_t *pv, char *key, char *value, int line);
 /* Moves pv into p (p must be empty). */
 void clp_pvec_move(clp_pvec_t *pv, clp_params_t *p);
+/* Frees every key and value of p and empties it. */
 void clp_params_clear(clp_params_t *p);
 /* The param whose key is exactly key, or NULL. */
 const clp_param_t *clp_params_find(const clp_params_t *p, const char *key);
@@ -160,6 +166,22 @@ void clp_parse_hb_np(clp_ld_t *ld, const xmlNode *n, bool np_section);
 void clp_parse_group(clp_ld_t *ld, const xmlNode *n);
 void clp_parse_resource(clp_ld_t *ld, const xmlNode *n);
 void clp_parse_monitor(clp_ld_t *ld, const xmlNode *n);
+
+/* ---- validation helpers (clp_config_validate.c) ---- */
+
+/* Checks a name's length and characters; reports an error at line/path naming
+ * what ("server", "group", ...). True when the name is acceptable. */
+bool clp_check_name(clp_ld_t *ld, const char *what, const char *name, int line,
+                    const char *path);
+/* Index of the resource / group called name, or -1. */
+ssize_t clp_find_resource(const clp_conf_t *c, const char *name);
+ssize_t clp_find_group(const clp_conf_t *c, const char *name);
+/* Line of the param whose key is prefix + name (or below it); def if none. */
+int clp_key_line(const clp_params_t *p, const char *prefix, const char *name, int def);
+/* clp_config_refs.c: the group, resource and monitor checks. */
+void clp_validate_groups(clp_ld_t *ld);
+void clp_validate_resources(clp_ld_t *ld);
+void clp_validate_monitors(clp_ld_t *ld);
 
 /* ---- stages ---- */
 

@@ -30,6 +30,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #define MAX_XML_ERRORS 50
 
@@ -414,6 +415,15 @@ static void on_xml_error(void *data, xmlErrorPtr e)
     }
 }
 
+/* libxml2's fallback channel (used when it has no parser context to report
+ * through, e.g. when the context itself cannot be allocated) would print on
+ * stderr; libclp never does. The loader still sees the failure. */
+static void quiet(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
 /* Reads the encoding of the XML declaration; errors when it is not accepted. */
 static int check_encoding(clp_ld_t *ld, const char *data, size_t len)
 {
@@ -422,6 +432,14 @@ static int check_encoding(clp_ld_t *ld, const char *data, size_t len)
     memcpy(head, data, lim);
     head[lim] = '\0';
     const char *p = head;
+    if (lim >= 2 && (((unsigned char)p[0] == 0xFF && (unsigned char)p[1] == 0xFE) ||
+                     ((unsigned char)p[0] == 0xFE && (unsigned char)p[1] == 0xFF) ||
+                     p[0] == '\0' || p[1] == '\0')) {
+        clp_ld_diag(ld, CLP_DIAG_ERROR, 1, "/",
+                    "the file is UTF-16 or UTF-32; clp.conf must be ASCII, EUC-JP, SJIS "
+                    "(Shift_JIS), GB2312 or UTF-8");
+        return -EINVAL;
+    }
     if (lim >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
         (unsigned char)p[2] == 0xBF) {
         p += 3;
@@ -479,8 +497,12 @@ int clp_config_parse(clp_ld_t *ld, const char *data, size_t len)
     if (check_encoding(ld, data, len) < 0) {
         return -EINVAL;
     }
+    xmlGenericErrorFunc saved_fn = xmlGenericError;
+    void *saved_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, quiet);
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) {
+        xmlSetGenericErrorFunc(saved_ctx, saved_fn);
         ld->oom = true;
         return -ENOMEM;
     }
@@ -523,6 +545,7 @@ int clp_config_parse(clp_ld_t *ld, const char *data, size_t len)
         xmlFreeDoc(doc);
     }
     xmlFreeParserCtxt(ctxt);
+    xmlSetGenericErrorFunc(saved_ctx, saved_fn);
     clp_pvec_move(&ld->top, &ld->c->cluster.params);
     return ld->oom ? -ENOMEM : rc;
 }

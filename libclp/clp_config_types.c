@@ -257,7 +257,8 @@ static const clp_type_param_t disknp_params[] = {
 #define RSC0(name, desc, flags) {CLP_OBJ_RESOURCE, name, desc, false, flags, 180, 180, 0, NULL, 0}
 #define MON(name, desc, sup, flags, retry, params)                                                 \
     {CLP_OBJ_MONITOR, name, desc, sup, flags, 0, 0, retry, params, N(params)}
-#define MONP(name, desc, flags, retry) {CLP_OBJ_MONITOR, name, desc, true, flags, 0, 0, retry, NULL, 0}
+#define MONP(name, desc, flags, retry)                                                             \
+    {CLP_OBJ_MONITOR, name, desc, true, flags, 0, 0, retry, NULL, 0}
 #define MON0(name, desc, flags) {CLP_OBJ_MONITOR, name, desc, false, flags, 0, 0, 1, NULL, 0}
 #define HB(name, desc, sup, flags) {CLP_OBJ_HB, name, desc, sup, flags, 0, 0, 0, NULL, 0}
 #define HBP(name, desc, sup, flags, params)                                                        \
