@@ -79,9 +79,12 @@ done
 
 # ---- notable diagnostics of the samples ----
 run "$DATA/samples/kubernetes-sss4mariadb.conf"
-grep -q 'warning: /root/monitor/mysqlw@mysqlw/polling/interval: .*template placeholder __SSS_MONITOR_PERIOD_SEC__ not substituted; the default 60 is used' <<<"$out" ||
+want='warning: /root/monitor/mysqlw@mysqlw/polling/interval: .*template placeholder '
+want+='__SSS_MONITOR_PERIOD_SEC__ not substituted; the default 60 is used'
+grep -q "$want" <<<"$out" ||
     fail "kubernetes sample: placeholder warning missing"$'\n'"$out"
-grep -q 'not supported: /root/dummyconf: ' <<<"$out" || fail "kubernetes sample: <dummyconf> not reported"
+grep -q 'not supported: /root/dummyconf: ' <<<"$out" ||
+    fail "kubernetes sample: <dummyconf> not reported"
 
 run "$DATA/samples/BasicCluster-2nodesMirror-win.conf"
 n_md=$(grep -c 'resource type md (mirror disk) is not supported' <<<"$out" || true)
@@ -95,7 +98,8 @@ cp "$DATA/good/reference-example.conf" "$TMP/root/etc/clp.conf"
 cp "$DATA/bad/no-servers.conf" "$TMP/xdir/clp.conf"
 run --root "$TMP/root"
 [ "$rc" -eq 0 ] || fail "--root DIR: exit $rc"$'\n'"$out"
-grep -q "^$TMP/root/etc/clp.conf: valid" <<<"$out" || fail "--root DIR did not check DIR/etc/clp.conf"
+grep -q "^$TMP/root/etc/clp.conf: valid" <<<"$out" ||
+    fail "--root DIR did not check DIR/etc/clp.conf"
 rc=0
 CLP_ROOT="$TMP/root" "$CHK" 2>"$TMP/stderr" || rc=$?
 checks=$((checks + 1))
@@ -110,7 +114,9 @@ run -q "$DATA/bad/no-servers.conf"
 run -o json "$DATA/bad/policy-unknown-server.conf"
 [ "$rc" -eq 1 ] || fail "-o json: exit $rc, expected 1"
 grep -q '"valid":false,"errors":1,' <<<"$json" || fail "-o json: summary fields missing: $json"
-grep -q '"kind":"error","file":"[^"]*policy-unknown-server.conf","line":47,"path":"/root/group@failover1/policy@srv9"' <<<"$json" ||
+want='"kind":"error","file":"[^"]*policy-unknown-server.conf","line":47,'
+want+='"path":"/root/group@failover1/policy@srv9"'
+grep -q "$want" <<<"$json" ||
     fail "-o json: diagnostic missing: $json"
 if command -v python3 >/dev/null; then
     python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$json" || fail "-o json: not valid JSON"
@@ -119,8 +125,8 @@ run -o json "$DATA/good/base.conf"
 [ "$rc" -eq 0 ] && grep -q '"valid":true' <<<"$json" || fail "-o json on a valid file"
 
 # ---- usage errors and unreadable files ----
-for args in "--bogus" "-z" "-o xml $DATA/good/base.conf" "-x" "$DATA/good/base.conf $DATA/good/base.conf" \
-    "-x $TMP/xdir $DATA/good/base.conf"; do
+for args in "--bogus" "-z" "-o xml $DATA/good/base.conf" "-x" \
+    "$DATA/good/base.conf $DATA/good/base.conf" "-x $TMP/xdir $DATA/good/base.conf"; do
     # shellcheck disable=SC2086
     run $args
     [ "$rc" -eq 2 ] || fail "'clpcfchk $args': exit $rc, expected 2"
