@@ -288,6 +288,17 @@ static int enqueue(clp_evclient_t *ev, Clp__Event *e)
     return 0;
 }
 
+/* Every alert also goes to the sender's own log, tagged with its module. */
+static void log_alert(const char *module, unsigned id, int level, const char *text)
+{
+    clp_log_level_t l = level == CLP_LVL_ERROR     ? CLP_LOG_ERROR
+                        : level == CLP_LVL_WARNING ? CLP_LOG_WARN
+                                                   : CLP_LOG_INFO;
+    if (l <= clp_log_level()) {
+        clp_log_write(l, module, "%s %u: %s", module, id, text);
+    }
+}
+
 int clp_alert_text(clp_evclient_t *ev, const char *module, unsigned id, int level, unsigned dest,
                    const char *text)
 {
@@ -298,13 +309,7 @@ int clp_alert_text(clp_evclient_t *ev, const char *module, unsigned id, int leve
     e.text = (char *)text;
     e.wall_ms = clp_wall_ms();
     e.dest = dest;
-    if (level == CLP_LVL_ERROR) {
-        clp_error("%s %u: %s", module, id, text);
-    } else if (level == CLP_LVL_WARNING) {
-        clp_warn("%s %u: %s", module, id, text);
-    } else {
-        clp_info("%s %u: %s", module, id, text);
-    }
+    log_alert(module, id, level, text);
     if (!ev) {
         return -EINVAL;
     }
@@ -335,13 +340,7 @@ int clp_alert_v(clp_evclient_t *ev, const char *module, unsigned id, unsigned de
     e.args = (char **)args;
     e.wall_ms = clp_wall_ms();
     e.dest = dest;
-    if (d->level == CLP_LVL_ERROR) {
-        clp_error("%s %u: %s", module, id, text);
-    } else if (d->level == CLP_LVL_WARNING) {
-        clp_warn("%s %u: %s", module, id, text);
-    } else {
-        clp_info("%s %u: %s", module, id, text);
-    }
+    log_alert(module, id, d->level, text);
     if (!ev) {
         return -EINVAL;
     }
