@@ -349,8 +349,12 @@ check_gone() {
 log "down removes everything"
 pids=$(sed -n 's/^BED_\(SOCAT\|ANCHOR\)_PID=//p' "$DIR/state")
 [ -n "$pids" ] || fail "no socat/anchor pids in the state file"
+on srv3 mount "$DISK" "$mnt"              # the shared disk mounted in a server ...
+mkdir -p "$TEST_TMP/hostmnt"
+mount "$DISK" "$TEST_TMP/hostmnt"         # ... and on the machine itself
 bed down
 check_gone "down"
+! grep -q " $TEST_TMP/hostmnt " /proc/self/mountinfo || fail "down left the shared disk mounted"
 for pid in $pids; do
     ! proc_alive "$pid" || fail "down left process $pid"
 done

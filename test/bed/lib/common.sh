@@ -47,9 +47,9 @@ bed_set_dir() {
     case $d in /*) ;; *) d=$PWD/$d ;; esac
     d=$(realpath -m -- "$d")
     [[ $d =~ ^/[A-Za-z0-9_./-]+$ ]] ||
-        die "bed directory '$d': use only letters, digits and _ . / -"
+        usage_error "bed directory '$d': use only letters, digits and _ . / -"
     case $d in /|/tmp|/run|/dev|/proc|/sys|/etc|/usr|/var|/home|/root)
-        die "refusing to use '$d' as the bed directory" ;;
+        usage_error "refusing to use '$d' as the bed directory" ;;
     esac
     BED_DIR=$d
 }
