@@ -104,7 +104,7 @@ static void kick(svc_sup_t *sup)
 
 static void set_state(svc_t *s, st_t st, const char *reason)
 {
-    if (s->state != st) {
+    if (s->state != st || reason) {
         clp_info("service %s: %s -> %s%s%s%s", s->m->name, st_names[s->state], st_names[st],
                  reason ? " (" : "", reason ? reason : "", reason ? ")" : "");
     }
@@ -248,8 +248,8 @@ static void after_failure(svc_t *s, const char *what, uint64_t uptime_ms, bool s
 {
     uint64_t delay = svc_backoff_exit(&s->backoff, clp_mono_ms(), uptime_ms);
     if (delay == 0) {
-        alert(s, 3, NULL);
         if (spawned) {
+            alert(s, 3, NULL);
             clp_warn("service %s: %s after %llu ms: restarting at once", s->m->name, what,
                      (unsigned long long)uptime_ms);
             s->restarts++;
@@ -316,6 +316,12 @@ static void handle_exit(svc_t *s, int status)
     evtimer_del(s->kill_tv);
     probe_drop(s);
     signal_service(s, old, SIGKILL, true); /* leftovers of its process group */
+    if (s->state == ST_ONLINE || s->state == ST_STOPPING) {
+        /* its socket file, stale now: the next probe then waits for the new one
+         * instead of connecting to nothing (never while starting: a second
+         * instance that was refused must not remove the first one's socket) */
+        unlink(s->sockfile);
+    }
     svc_status_text(status, what, sizeof(what));
     if (s->state == ST_STOPPING || !s->enabled) {
         set_state(s, ST_DISABLED, what);
