@@ -130,7 +130,8 @@ def status(path, timeout=0.3):
     s.settimeout(timeout)
     try:
         s.connect(path)
-        s.sendall(b"\xff" + b"\0" * 8 + b"\x7f" + b"\x03\x00" + b"NULL".ljust(20, b"\0") + b"\0" * 32)
+        greeting = b"\xff" + b"\0" * 8 + b"\x7f" + b"\x03\x00" + b"NULL".ljust(20, b"\0")
+        s.sendall(greeting + b"\0" * 32)
         recv_exact(s, 64)
         ready = b"\x05READY" + b"\x0bSocket-Type" + struct.pack(">I", 6) + b"DEALER"
         s.sendall(b"\x04" + bytes([len(ready)]) + ready)
@@ -211,18 +212,23 @@ echo "start: $(( (t1 - t0) / 1000000 )) ms"
 run status
 [ "$rc" -eq 0 ] || fail "status after start: exit $rc"
 echo "$out"
-[ "$(awk '{print $1 ":" $2}' <<<"$out" | tr '\n' ' ')" = \
-  "clusterpro_evt:online clusterpro_trn:online clusterpro:online clusterpro_webmgr:online clusterpro_alertsync:online " ] ||
+want="clusterpro_evt:online clusterpro_trn:online clusterpro:online"
+want+=" clusterpro_webmgr:online clusterpro_alertsync:online "
+[ "$(awk '{print $1 ":" $2}' <<<"$out" | tr '\n' ' ')" = "$want" ] ||
     fail "status after start is not five online lines in start order"
 declare -A PID
 for s in "${ORDER[@]}"; do
     PID[$s]=$(pid_of "$s")
-    [ "${PID[$s]}" = "$(cat "$R/run/$s.pid" 2>/dev/null)" ] || fail "$s: status pid ${PID[$s]} != pid file"
+    [ "${PID[$s]}" = "$(cat "$R/run/$s.pid" 2>/dev/null)" ] ||
+        fail "$s: status pid ${PID[$s]} != pid file"
     ans=$(probe "$s") || fail "$s does not answer its status request"
     [ "$ans" = "$s ${PID[$s]}" ] || fail "$s: status request answered '$ans', want '$s ${PID[$s]}'"
 done
 run -o json status
-python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["supervisor"]["running"]; assert [s["state"] for s in d["services"]]==["online"]*5' \
+python3 -c 'import json, sys
+d = json.load(sys.stdin)
+assert d["supervisor"]["running"]
+assert [s["state"] for s in d["services"]] == ["online"] * 5' \
     <<<"$out" || fail "status -o json: $out"
 # a second start with everything online is a no-op
 run start
@@ -259,7 +265,8 @@ run status
 run stop clusterpro_evt
 [ "$rc" -eq 0 ] || fail "stop clusterpro_evt: exit $rc: $err"
 sleep 1
-[ "$(state_of clusterpro_evt)" = disabled ] || fail "clusterpro_evt: $(state_of clusterpro_evt) after stop"
+[ "$(state_of clusterpro_evt)" = disabled ] ||
+    fail "clusterpro_evt: $(state_of clusterpro_evt) after stop"
 [ ! -e "$R/run/clusterpro_evt.pid" ] || fail "clusterpro_evt left its pid file"
 for o in clusterpro_trn clusterpro clusterpro_webmgr clusterpro_alertsync; do
     [ "$(pid_of "$o")" = "${PID[$o]}" ] || fail "stopping clusterpro_evt touched $o"
@@ -280,9 +287,10 @@ run start clusterpro
 [ "$rc" -eq 0 ] || fail "start clusterpro: exit $rc: $err"
 [ "$(state_of clusterpro_trn)" = online ] && [ "$(state_of clusterpro)" = online ] ||
     fail "start clusterpro did not bring up trn and the core"
-trn_since=$(grep -n 'service clusterpro_trn: offline -> starting' "$R/log/clpsvc.log" | tail -1 | cut -d: -f1)
-core_since=$(grep -n 'service clusterpro: offline -> starting' "$R/log/clpsvc.log" | tail -1 | cut -d: -f1)
-trn_online=$(grep -n 'service clusterpro_trn: starting -> online' "$R/log/clpsvc.log" | tail -1 | cut -d: -f1)
+log_line() { grep -n "$1" "$R/log/clpsvc.log" | tail -1 | cut -d: -f1; }
+trn_since=$(log_line 'service clusterpro_trn: offline -> starting')
+core_since=$(log_line 'service clusterpro: offline -> starting')
+trn_online=$(log_line 'service clusterpro_trn: starting -> online')
 [ -n "$trn_since" ] && [ -n "$core_since" ] && [ "$trn_online" -lt "$core_since" ] ||
     fail "clusterpro was started before clusterpro_trn was online"
 PID[clusterpro_trn]=$(pid_of clusterpro_trn)
@@ -340,13 +348,16 @@ echo "$out"
   "clusterpro_alertsync clusterpro_webmgr clusterpro clusterpro_trn clusterpro_evt " ] ||
     fail "stop printed: $out"
 wait "$watcher" || true
-bad=$(sort -u "$TMP/watch" | grep -v -x -e 11111 -e 01111 -e 00111 -e 00011 -e 00001 -e 00000 || true)
+bad=$(sort -u "$TMP/watch" |
+      grep -v -x -e 11111 -e 01111 -e 00111 -e 00011 -e 00001 -e 00000 || true)
 [ -z "$bad" ] || fail "services stopped out of order: pid-file states $(echo $bad)"
-echo "stop: $(sort -u "$TMP/watch" | wc -l) distinct states seen: $(uniq "$TMP/watch" | tr '\n' ' ')"
+echo "stop: pid-file states seen: $(uniq "$TMP/watch" | tr '\n' ' ')"
 for s in "${ORDER[@]}"; do
     [ ! -d "/proc/${PID[$s]}" ] || fail "$s (${PID[$s]}) still runs after stop"
 done
-gone() { [ ! -d "/proc/$1" ] || [ "$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)" = Z ]; }
+gone() { # PID: no such process, or a zombie waiting for its reaper
+    [ ! -d "/proc/$1" ] || [ "$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)" = Z ]
+}
 for _ in $(seq 100); do
     gone "$sup" && break
     sleep 0.02
@@ -383,7 +394,8 @@ for _ in $(seq 250); do
 done
 # shellcheck disable=SC2086
 all_gone "$sup" $pids || fail "SIGTERM to the supervisor left processes: $sup $pids"
-grep -q 'received Terminated: stopping every service' "$R/log/clpsvc.log" || fail "no SIGTERM line in clpsvc.log"
+grep -q 'received Terminated: stopping every service' "$R/log/clpsvc.log" ||
+    fail "no SIGTERM line in clpsvc.log"
 
 # ---- supervisor killed: status says so, stop falls back to the pid files ----
 run start
@@ -414,7 +426,8 @@ run start
 [[ "$err" == *"clusterpro_evt: exited with 6 (configuration error)"* ]] ||
     fail "start with a broken clp.conf: stderr '$err'"
 [ $((SECONDS - t0)) -lt 10 ] || fail "start with a broken clp.conf took $((SECONDS - t0)) s"
-[ "$(state_of clusterpro_evt)" = maintenance ] || fail "clusterpro_evt: $(state_of clusterpro_evt), want maintenance"
+[ "$(state_of clusterpro_evt)" = maintenance ] ||
+    fail "clusterpro_evt: $(state_of clusterpro_evt), want maintenance"
 [ "$(state_of clusterpro_trn)" = offline ] || fail "clusterpro_trn started without its dependency"
 cp "$TMP/clp.conf.good" "$R/etc/clp.conf"
 run stop

@@ -22,7 +22,10 @@ fail() {
     failures=$((failures + 1))
 }
 
-command -v xmllint >/dev/null || { echo "FAIL: xmllint missing (apt-get install libxml2-utils)" >&2; exit 1; }
+if ! command -v xmllint >/dev/null; then
+    echo "FAIL: xmllint missing (apt-get install libxml2-utils)" >&2
+    exit 1
+fi
 
 n=0
 for f in "$SMF"/*.xml; do
@@ -47,7 +50,8 @@ for name in "${!want[@]}"; do
     f="$SMF/$name.xml"
     [ -f "$f" ] || { fail "missing $f"; continue; }
     got=$(xmllint --xpath '//dependency/service_fmri/@value' "$f" 2>/dev/null |
-          { grep -o 'application/clusterpro/[a-z]*' || true; } | sed 's#.*/##' | sort | tr '\n' ' ' | sed 's/ $//')
+          { grep -o 'application/clusterpro/[a-z]*' || true; } | sed 's#.*/##' | sort |
+          tr '\n' ' ' | sed 's/ $//')
     [ "$got" = "${want[$name]}" ] || fail "$name depends on '$got', want '${want[$name]}'"
     # systemd: Requires= says the same
     u="$SMF/systemd/$name.service"
@@ -66,7 +70,9 @@ rc=0
 out=$("$CLP_BUILD_DIR/bin/clpsvc" --root "$root" --manifests "$SMF" status) || rc=$?
 [ "$rc" -eq 3 ] || fail "clpsvc status with nothing running: exit $rc, want 3"
 names=$(echo "$out" | awk '{print $1 "/" $2}' | tr '\n' ' ')
-[ "$names" = "clusterpro_evt/offline clusterpro_trn/offline clusterpro/offline clusterpro_webmgr/offline clusterpro_alertsync/offline " ] ||
+want_names="clusterpro_evt/offline clusterpro_trn/offline clusterpro/offline"
+want_names+=" clusterpro_webmgr/offline clusterpro_alertsync/offline "
+[ "$names" = "$want_names" ] ||
     fail "clpsvc status: got '$names'"
 
 if command -v systemd-analyze >/dev/null; then

@@ -145,8 +145,8 @@ static void test_fmri_normalise(void **state)
 static void test_argv_substitutes_root(void **state)
 {
     char err[256];
-    char **argv = svc_argv_build("/opt/nec/clusterpro/bin/clusterpro_evt --root /opt/nec/clusterpro",
-                                 "/tmp/r1", err, sizeof(err));
+    const char *exec = "/opt/nec/clusterpro/bin/clusterpro_evt --root /opt/nec/clusterpro";
+    char **argv = svc_argv_build(exec, "/tmp/r1", err, sizeof(err));
     assert_non_null(argv);
     assert_string_equal(argv[0], "/tmp/r1/bin/clusterpro_evt");
     assert_string_equal(argv[1], "--root");
