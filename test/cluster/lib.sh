@@ -30,7 +30,7 @@ TEST_TMP=$(mktemp -d "/tmp/$TEST_NAME.XXXXXX")
 trap 'rm -rf "$TEST_TMP"' EXIT
 # A command that fails outside any condition ends the test (set -e): say which.
 # Only the test's own shell reports; a failing subshell makes its caller fail.
-trap '[ "$BASH_SUBSHELL" -gt 0 ] || failed_command $?' ERR
+trap 'failed_command $?' ERR
 
 # --- messages -----------------------------------------------------------------------
 
@@ -59,6 +59,9 @@ fail() {
 # failed_command STATUS: the ERR trap: fail, quoting the test's line.
 failed_command() {
     local i text=$BASH_COMMAND
+    if [ "$BASH_SUBSHELL" -gt 0 ]; then
+        exit "$1"
+    fi
     for ((i = 1; i < ${#BASH_SOURCE[@]}; i++)); do
         if [ "${BASH_SOURCE[i]}" != "${BASH_SOURCE[0]}" ]; then
             text=$(sed -n "${BASH_LINENO[i - 1]}{s/^ *//;p}" "${BASH_SOURCE[i]}" 2>/dev/null) ||

@@ -245,10 +245,18 @@ anchor_pids() {
 
 # inside_a_host: true when this process does not live in the network or mount
 # namespace the bed was made from (it runs inside a server, the client or gw).
+# Sets BED_HOME_PID to a process living there: the anchor, else (the anchor was
+# killed) PID 1 when it may be entered.
 inside_a_host() {
-    anchor_pid_ok "${BED_ANCHOR_PID:-}" || return 1
-    ! [ /proc/self/ns/net -ef "/proc/$BED_ANCHOR_PID/ns/net" ] ||
-        ! [ /proc/self/ns/mnt -ef "/proc/$BED_ANCHOR_PID/ns/mnt" ]
+    if anchor_pid_ok "${BED_ANCHOR_PID:-}"; then
+        BED_HOME_PID=$BED_ANCHOR_PID
+    elif [ -n "${BED_ANCHOR_PID:-}" ] && [ /proc/1/ns/mnt -ef /proc/1/ns/mnt ]; then
+        BED_HOME_PID=1
+    else
+        return 1
+    fi
+    ! [ /proc/self/ns/net -ef "/proc/$BED_HOME_PID/ns/net" ] ||
+        ! [ /proc/self/ns/mnt -ef "/proc/$BED_HOME_PID/ns/mnt" ]
 }
 
 # leave_host: when run inside a host of this bed, run the same clpbed command
@@ -259,20 +267,20 @@ leave_host() {
         return 0
     fi
     # shellcheck disable=SC2016
-    CLPBED_ESCAPED=1 exec nsenter --target "$BED_ANCHOR_PID" --net --mount --uts -- \
+    CLPBED_ESCAPED=1 exec nsenter --target "$BED_HOME_PID" --net --mount --uts -- \
         /bin/sh -c 'cd "$1" 2>/dev/null || cd /; shift; exec "$@"' clpbed "$PWD" \
         "$BED_SELF" "${BED_ARGV[@]}"
 }
 
-# escape_detached LOGNAME ARGS...: run `clpbed ARGS` again outside every bed
-# namespace, in a session of its own, with output to <dir>/log/LOGNAME.log,
-# and wait for it. Used when a server crashes itself: the processes of the
+# escape_detached LOGNAME ARGS...: (after inside_a_host) run `clpbed ARGS`
+# again outside every bed namespace, in a session of its own, with output to
+# <dir>/log/LOGNAME.log, and wait for it. Used when a server crashes itself: the processes of the
 # server (this one included) are killed half-way, the detached copy carries on.
 escape_detached() {
     local logname=$1
     shift
     mkdir -p "$BED_LOGDIR"
     trap '' HUP PIPE
-    CLPBED_ESCAPED=1 setsid -w nsenter --target "$BED_ANCHOR_PID" --net --mount --uts -- \
+    CLPBED_ESCAPED=1 setsid -w nsenter --target "$BED_HOME_PID" --net --mount --uts -- \
         "$BED_SELF" --dir "$BED_DIR" "$@" </dev/null >>"$BED_LOGDIR/$logname.log" 2>&1
 }
