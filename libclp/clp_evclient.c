@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "clp_log.h"
@@ -168,7 +169,8 @@ clp_evclient_t *clp_evclient_new(struct event_base *base, void *zctx, const char
     snprintf(ev->root, sizeof(ev->root), "%s", root);
     snprintf(ev->server, sizeof(ev->server), "%s", server ? server : "");
     clp_msg_ctx_init(&ev->mctx, "", server, origin, 0);
-    snprintf(ev->source, sizeof(ev->source), "%s:%" PRIu64, origin, ev->mctx.incarnation);
+    snprintf(ev->source, sizeof(ev->source), "%s:%d:%" PRIu64, origin, (int)getpid(),
+             ev->mctx.incarnation);
     ev->sock = clp_zsock_new(zctx, ZMQ_DEALER, 0);
     clp_endpoint_ipc(ep, sizeof(ep), root, "evt");
     int ivl = 100, ivlmax = 500;

@@ -2,7 +2,7 @@
  * clp_evclient: how every daemon and tool sends alerts to clusterpro_evt.
  *
  * An alert names a catalogue row (module, event ID) and its arguments. The
- * client numbers its events (source = "<origin>:<incarnation>", source_seq
+ * client numbers its events (source = "<origin>:<pid>:<incarnation>", source_seq
  * 1, 2, ...) and keeps each one until evt acknowledges it as durable; evt
  * ignores a source_seq it already has, so resending is always safe.
  *

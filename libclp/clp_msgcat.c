@@ -1,72 +1,22 @@
 /*
- * clp_msgcat: the catalogue rows (X4.2 Linux message list, reference §8.2) and
- * the %n formatter.
+ * clp_msgcat: catalogue look-up, the message formatter and level names. The
+ * rows themselves are in clp_msgcat_table.c.
  */
 #include "clp_msgcat.h"
 
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-#define A CLP_DEST_ALERT
-#define S CLP_DEST_SYSLOG
-#define M CLP_DEST_MAIL
-#define T CLP_DEST_TRAP
-#define E CLP_LVL_ERROR
-#define W CLP_LVL_WARNING
-#define I CLP_LVL_INFO
-
-static const clp_msgdef_t catalogue[] = {
-    /* pm: cluster daemon */
-    {"pm", 1, I, A | S, "Starting the cluster daemon..."},
-    {"pm", 2, I, A | S, "Shutting down the cluster daemon..."},
-    {"pm", 3, I, A | S, "Shutdown monitoring is started..."},
-    {"pm", 10, E, A | S, "The cluster daemon has already started."},
-    {"pm", 11, E, A | S | M | T, "A critical error occurred in the cluster daemon."},
-    {"pm", 13, E, A | S | M | T, "A problem was detected in cluster configuration data."},
-    {"pm", 14, E, A | S, "No cluster configuration data is found."},
-    {"pm", 15, E, A | S, "No information about this server is found in the cluster configuration data."},
-    {"pm", 20, E, A | S | M | T, "Process %1 was terminated abnormally."},
-    {"pm", 21, E, A | S, "The system will be stopped because the cluster daemon process terminated abnormally."},
-    {"pm", 22, E, A | S | M | T, "An error occurred when initializing process %1.(return code:%2)"},
-    {"pm", 23, I, A | S, "The system will be stopped."},
-    {"pm", 24, I, A | S, "The cluster daemon will be stopped."},
-    {"pm", 25, I, A | S, "The system will be rebooted."},
-    {"pm", 26, I, A | S, "Process %1 will be restarted."},
-    {"pm", 30, I, A | S, "Received a request to stop the system from %1."},
-    {"pm", 31, I, A | S, "Received a request to stop the cluster daemon from %1."},
-    {"pm", 32, I, A | S, "Received a request to reboot the system from %1."},
-    {"pm", 33, I, A | S, "Received a request to restart the cluster daemon from %1."},
-    {"pm", 34, I, A | S, "Received a request to resume the cluster daemon from %1."},
-    {"pm", 35, I, A | S, "Received a request to suspend the cluster daemon from %1."},
-    /* cl: clpcl requests */
-    {"cl", 1, I, A | S, "There was a request to start %1 from the %2."},
-    {"cl", 2, I, A | S, "There was a request to stop %1 from the %2."},
-    {"cl", 3, I, A | S, "There was a request to suspend %1 from the %2."},
-    {"cl", 4, I, A | S, "There was a request to resume %1 from the %2."},
-    {"cl", 11, E, A | S, "A request to start %1 failed(%2)."},
-    {"cl", 12, E, A | S, "A request to stop %1 failed(%2)."},
-    {"cl", 13, E, A | S, "A request to suspend %1 failed(%2)."},
-    {"cl", 14, E, A | S, "A request to resume %1 failed(%2)."},
-    {"cl", 18, W, A | S, "Automatic start is suspended because the cluster service was not stopped according to the normal procedure."},
-    /* down: clpdown / clpstdn */
-    {"down", 1, I, A | S, "There was a request to shutdown %1 from the %2."},
-    {"down", 2, I, A | S, "There was a request to reboot %1 from the %2."},
-    {"down", 11, E, A | S, "A request to shutdown %1 failed(%2)."},
-    {"down", 12, E, A | S, "A request to reboot %1 failed(%2)."},
-    /* monp: process supervisor (clpsvc) */
-    {"monp", 1, E, A | S, "An error occurred when initializing monitored process %1. (status=%2)"},
-    {"monp", 2, E, A | S, "Monitor target process %1 terminated abnormally. (status=%2)"},
-    {"monp", 3, I, A | S, "Monitor target process %1 will be restarted."},
-    {"monp", 4, I, A | S, "Monitor target process %1 has been restarted. (pid=%2)"},
-    {"monp", 5, E, A | S, "Monitor target process %1 keeps terminating; restarting it after %2 seconds."},
-    /* evt / cfmgr / webmgr */
-    {"cfmgr", 1, I, A | S, "The cluster configuration data has been uploaded by %1."},
-    {"webmgr", 21, W, A | S, "HTTPS configuration isn't correct, HTTPS mode doesn't work. Please access WebManager by HTTP mode."},
-    {NULL, 0, 0, 0, NULL},
-};
+#include <strings.h>
 
 const clp_msgdef_t *clp_msgcat_find(const char *module, unsigned id)
 {
-    for (const clp_msgdef_t *d = catalogue; d->module; d++) {
+    if (!module) {
+        return NULL;
+    }
+    for (const clp_msgdef_t *d = clp_msgcat_all(); d->module; d++) {
         if (d->id == id && strcmp(d->module, module) == 0) {
             return d;
         }
@@ -74,39 +24,119 @@ const clp_msgdef_t *clp_msgcat_find(const char *module, unsigned id)
     return NULL;
 }
 
-const clp_msgdef_t *clp_msgcat_all(void)
+typedef struct {
+    char *out;
+    size_t n;
+    size_t len;
+} sink_t;
+
+static void put(sink_t *s, const char *p, size_t plen)
 {
-    return catalogue;
+    for (size_t k = 0; k < plen; k++) {
+        if (s->n && s->len + 1 < s->n) {
+            s->out[s->len] = p[k];
+        }
+        s->len++;
+    }
+}
+
+/* A printf conversion at p ("%s", "%#x", "%08x", ...): its length (0 if none)
+ * and, in spec, the conversion as printf would take it. */
+static size_t printf_conv(const char *p, char *spec, size_t speclen, char *conv)
+{
+    size_t i = 1;
+    while (p[i] && strchr("#0-+ ", p[i])) {
+        i++;
+    }
+    while (p[i] >= '0' && p[i] <= '9') {
+        i++;
+    }
+    if (!p[i] || !strchr("sdiuxX", p[i]) || i + 2 > speclen) {
+        return 0;
+    }
+    *conv = p[i];
+    memcpy(spec, p, i);
+    spec[i] = '\0';
+    return i + 1;
+}
+
+/* Formats a numeric argument by spec (flags '#' and '0', a width) and conv. */
+static void put_conv(sink_t *s, const char *spec, char conv, const char *arg)
+{
+    char digits[32], buf[80];
+    char *end;
+    long long v;
+    bool alt = false, zero = false;
+    int width = 0;
+
+    if (conv == 's' || !arg[0]) {
+        put(s, arg, strlen(arg));
+        return;
+    }
+    errno = 0;
+    v = strtoll(arg, &end, 0);
+    if (errno || *end) {
+        put(s, arg, strlen(arg));
+        return;
+    }
+    for (const char *p = spec + 1; *p; p++) {
+        if (*p == '#') {
+            alt = true;
+        } else if (*p == '0' && width == 0) {
+            zero = true;
+        } else if (*p >= '0' && *p <= '9') {
+            width = width * 10 + (*p - '0');
+        }
+    }
+    if (conv == 'x' || conv == 'X') {
+        snprintf(digits, sizeof(digits), conv == 'x' ? "%llx" : "%llX", (unsigned long long)v);
+    } else if (conv == 'u') {
+        snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
+    } else {
+        snprintf(digits, sizeof(digits), "%lld", v);
+    }
+    const char *prefix = alt && (conv == 'x' || conv == 'X') && v != 0 ? "0x" : "";
+    int len = (int)(strlen(prefix) + strlen(digits));
+    int pad = width > len ? (width > 40 ? 40 : width) - len : 0;
+    snprintf(buf, sizeof(buf), "%s%*s%s", zero ? prefix : "", zero ? 0 : pad, "",
+             zero ? "" : prefix);
+    for (int i = 0; zero && i < pad; i++) {
+        strcat(buf, "0");
+    }
+    strcat(buf, digits);
+    put(s, buf, strlen(buf));
 }
 
 size_t clp_msgcat_format(const char *text, const char *const *args, char *out, size_t n)
 {
-    size_t len = 0;
-    int nargs = 0;
+    sink_t s = {.out = out, .n = n};
+    int nargs = 0, highest = 0;
 
     while (args && args[nargs]) {
         nargs++;
     }
     for (const char *p = text; *p; p++) {
-        const char *piece = p;
-        size_t plen = 1;
+        char spec[16], conv = 0;
+        size_t clen;
         if (p[0] == '%' && p[1] >= '1' && p[1] <= '9') {
             int i = p[1] - '1';
-            piece = i < nargs ? args[i] : "";
-            plen = strlen(piece);
+            const char *a = i < nargs ? args[i] : "";
+            put(&s, a, strlen(a));
+            highest = i + 1 > highest ? i + 1 : highest;
             p++;
-        }
-        for (size_t k = 0; k < plen; k++) {
-            if (n && len + 1 < n) {
-                out[len] = piece[k];
-            }
-            len++;
+        } else if (p[0] == '%' && (clen = printf_conv(p, spec, sizeof(spec), &conv)) > 0) {
+            const char *a = highest < nargs ? args[highest] : "";
+            highest++;
+            put_conv(&s, spec, conv, a);
+            p += clen - 1;
+        } else {
+            put(&s, p, 1);
         }
     }
     if (n) {
-        out[len < n ? len : n - 1] = '\0';
+        out[s.len < n ? s.len : n - 1] = '\0';
     }
-    return len;
+    return s.len;
 }
 
 const char *clp_msgcat_level_name(int level)
@@ -119,4 +149,27 @@ const char *clp_msgcat_level_name(int level)
     default:
         return "INFO";
     }
+}
+
+char clp_msgcat_level_letter(int level)
+{
+    return level == CLP_LVL_ERROR ? 'E' : level == CLP_LVL_WARNING ? 'W' : 'I';
+}
+
+int clp_msgcat_parse_level(const char *name)
+{
+    static const struct {
+        const char *name;
+        int level;
+    } names[] = {
+        {"INFO", CLP_LVL_INFO},       {"I", CLP_LVL_INFO},      {"WARN", CLP_LVL_WARNING},
+        {"WARNING", CLP_LVL_WARNING}, {"W", CLP_LVL_WARNING},   {"ERR", CLP_LVL_ERROR},
+        {"ERROR", CLP_LVL_ERROR},     {"E", CLP_LVL_ERROR},
+    };
+    for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcasecmp(name, names[i].name) == 0) {
+            return names[i].level;
+        }
+    }
+    return -EINVAL;
 }

@@ -27,17 +27,31 @@ typedef struct {
     const char *text;
 } clp_msgdef_t;
 
-/* The row for (module, id), or NULL. */
+/* The row for (module, id), or NULL. The rows live in clp_msgcat_table.c. */
 const clp_msgdef_t *clp_msgcat_find(const char *module, unsigned id);
 
 /* Every row, terminated by a row with module == NULL. */
 const clp_msgdef_t *clp_msgcat_all(void);
 
+/* The number of rows. */
+size_t clp_msgcat_count(void);
+
 /* Substitutes %1..%9 in text with args (NULL-terminated; missing ones become
- * empty). Writes at most n bytes including NUL; returns the full length. */
+ * empty). The few texts that keep the original's printf conversions (%s, %d,
+ * %#x, 0x%08x, ...) take the argument after the highest one used so far; a
+ * numeric argument is formatted by the conversion (so "31" fills %#x as 0x1f),
+ * anything else is inserted as it is. Writes at most n bytes including NUL;
+ * returns the full length. */
 size_t clp_msgcat_format(const char *text, const char *const *args, char *out, size_t n);
 
 /* "ERROR", "WARNING", "INFO". */
 const char *clp_msgcat_level_name(int level);
+
+/* Parses a level name as operators write it: INFO, WARN/WARNING, ERR/ERROR
+ * (any case). Returns CLP_LVL_* or -EINVAL. */
+int clp_msgcat_parse_level(const char *name);
+
+/* The one-letter tag of a level ('E', 'W', 'I'). */
+char clp_msgcat_level_letter(int level);
 
 #endif

@@ -2,6 +2,7 @@
  * retention, and messages longer than 512 bytes (a crash of the original). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -136,6 +137,135 @@ static void test_store_remote(void **state)
     unlink(path);
 }
 
+
+static clp_alert_rec_t remote_rec(const char *origin, uint64_t seq)
+{
+    clp_alert_rec_t r = {0};
+    snprintf(r.origin, sizeof(r.origin), "%s", origin);
+    snprintf(r.module, sizeof(r.module), "rc");
+    r.seq = seq;
+    r.level = 3;
+    r.dest = 3;
+    snprintf(r.text, sizeof(r.text), "%s record %llu", origin, (unsigned long long)seq);
+    return r;
+}
+
+/* Records of other servers are appended strictly in order per origin: a gap is
+ * refused (nothing after it is written), duplicates are skipped. */
+static void test_store_remote_contiguity(void **state)
+{
+    char *path = tmpfile_path();
+    evt_store_t *st = evt_store_open(path, "srv1", 1000);
+    evt_store_result_t res;
+    clp_alert_rec_t r = remote_rec("srv2", 2);
+    assert_int_equal(evt_store_append_remote(st, &r, &res), 0);
+    assert_int_equal(res, EVT_STORE_GAP);
+    assert_int_equal(evt_store_last_seq(st, "srv2"), 0);
+    assert_int_equal(evt_store_count(st), 0);
+
+    clp_alert_rec_t batch[7] = {remote_rec("srv2", 1), remote_rec("srv3", 1),
+                                remote_rec("srv2", 2), remote_rec("srv2", 2),
+                                remote_rec("srv3", 3), remote_rec("srv2", 3),
+                                remote_rec("srv3", 4)};
+    size_t gaps = 0;
+    long w = evt_store_append_remote_batch(st, batch, 7, &gaps);
+    assert_int_equal(w, 4); /* srv2 1,2,3 and srv3 1 */
+    assert_int_equal(gaps, 2); /* srv3 3 and 4 wait for srv3 2 */
+    assert_int_equal(evt_store_last_seq(st, "srv2"), 3);
+    assert_int_equal(evt_store_last_seq(st, "srv3"), 1);
+    assert_int_equal(evt_store_gaps(st), 3); /* with the first one */
+    evt_store_close(&st);
+
+    /* the file holds each record once, in order per origin */
+    assert_int_equal(clp_alertlog_scan(path, NULL, NULL, NULL), 4);
+    st = evt_store_open(path, "srv1", 1000);
+    assert_int_equal(evt_store_last_seq(st, "srv2"), 3);
+    /* this server's own numbering is independent */
+    clp_alert_rec_t own = {0};
+    snprintf(own.module, sizeof(own.module), "pm");
+    snprintf(own.source, sizeof(own.source), "x:1");
+    own.source_seq = 1;
+    assert_int_equal(evt_store_append_local(st, &own, &res), 0);
+    assert_string_equal(own.origin, "srv1");
+    assert_int_equal(own.seq, 1);
+    evt_store_close(&st);
+    unlink(path);
+}
+
+static void count_origin(void *arg, const char *origin, uint64_t last)
+{
+    (*(int *)arg)++;
+}
+
+/* An origin whose records fell out of retention everywhere: skip_to moves its
+ * mark, which survives a restart even though no record of it is in the file. */
+static void test_store_skip_and_marks(void **state)
+{
+    char *path = tmpfile_path();
+    char hwm[128];
+    snprintf(hwm, sizeof(hwm), "%s.hwm", path);
+    evt_store_t *st = evt_store_open(path, "srv1", 1000);
+    assert_int_equal(evt_store_skip_to(st, "gone", 41), 0);
+    evt_store_result_t res;
+    clp_alert_rec_t r = remote_rec("gone", 42);
+    assert_int_equal(evt_store_append_remote(st, &r, &res), 0);
+    assert_int_equal(res, EVT_STORE_WRITTEN);
+    evt_store_close(&st);
+    truncate(path, 0);
+    st = evt_store_open(path, "srv1", 1000);
+    assert_int_equal(evt_store_last_seq(st, "gone"), 41);
+    r = remote_rec("gone", 3);
+    assert_int_equal(evt_store_append_remote(st, &r, &res), 0);
+    assert_int_equal(res, EVT_STORE_DUPLICATE);
+    int n = 0;
+    evt_store_origins(st, count_origin, &n);
+    assert_int_equal(n, 1);
+    evt_store_close(&st);
+    unlink(path);
+    unlink(hwm);
+}
+
+/* Events routed without the alert log are de-duplicated in memory. */
+static void test_store_seen(void **state)
+{
+    char *path = tmpfile_path();
+    evt_store_t *st = evt_store_open(path, "srv1", 1000);
+    assert_false(evt_store_seen(st, "tool:1:2", 1));
+    evt_store_note_source(st, "tool:1:2", 1);
+    assert_true(evt_store_seen(st, "tool:1:2", 1));
+    assert_false(evt_store_seen(st, "tool:1:2", 2));
+    assert_false(evt_store_seen(st, "", 1));
+    evt_store_close(&st);
+    unlink(path);
+}
+
+/* Retention keeps the newest records and the marks of every origin. */
+static void test_store_retention_marks(void **state)
+{
+    char *path = tmpfile_path();
+    char hwm[128];
+    snprintf(hwm, sizeof(hwm), "%s.hwm", path);
+    evt_store_t *st = evt_store_open(path, "srv1", 20);
+    for (uint64_t i = 1; i <= 5; i++) {
+        clp_alert_rec_t r = remote_rec("old", i);
+        evt_store_result_t res;
+        assert_int_equal(evt_store_append_remote(st, &r, &res), 0);
+    }
+    for (uint64_t i = 1; i <= 40; i++) {
+        clp_alert_rec_t r = remote_rec("srv2", i);
+        evt_store_result_t res;
+        assert_int_equal(evt_store_append_remote(st, &r, &res), 0);
+    }
+    assert_true(evt_store_compactions(st) >= 1);
+    evt_store_close(&st);
+    st = evt_store_open(path, "srv1", 20);
+    assert_int_equal(evt_store_last_seq(st, "old"), 5); /* from the marks file */
+    assert_int_equal(evt_store_last_seq(st, "srv2"), 40);
+    evt_store_close(&st);
+    unlink(path);
+    unlink(hwm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -144,6 +274,10 @@ int main(void)
         cmocka_unit_test(test_store_dedup_and_torn),
         cmocka_unit_test(test_store_long_message_and_retention),
         cmocka_unit_test(test_store_remote),
+        cmocka_unit_test(test_store_remote_contiguity),
+        cmocka_unit_test(test_store_skip_and_marks),
+        cmocka_unit_test(test_store_seen),
+        cmocka_unit_test(test_store_retention_marks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
