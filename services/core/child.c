@@ -4,6 +4,7 @@
 #define CLP_LOG_TAG "child"
 #include "child.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -32,6 +33,7 @@ struct child {
     size_t out_len;
     bool timed_out;
     bool abandoned;
+    char dump_path[512];
     uint64_t start_ms;
 };
 
@@ -148,10 +150,59 @@ static void on_exit_ev(evutil_socket_t fd, short what, void *arg)
     child_free(c);
 }
 
+/* Appends what the hung process group is doing (status, wchan, stack) to path. */
+static void dump_group(pid_t pgid, const char *path)
+{
+    FILE *out = fopen(path, "ae");
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    if (!out || !d) {
+        if (out) {
+            fclose(out);
+        }
+        if (d) {
+            closedir(d);
+        }
+        return;
+    }
+    char ts[40];
+    clp_fmt_wall(clp_wall_ms(), ts, sizeof(ts));
+    fprintf(out, "==== %s: timeout of process group %d\n", ts, (int)pgid);
+    while ((de = readdir(d))) {
+        pid_t pid = (pid_t)atoi(de->d_name);
+        if (pid <= 0 || getpgid(pid) != pgid) {
+            continue;
+        }
+        static const char *files[] = {"cmdline", "status", "wchan", "stack", "syscall"};
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+            char p[64], buf[4096];
+            snprintf(p, sizeof(p), "/proc/%d/%s", (int)pid, files[i]);
+            FILE *f = fopen(p, "re");
+            if (!f) {
+                continue;
+            }
+            size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+            fclose(f);
+            for (size_t k = 0; k < n; k++) {
+                if (buf[k] == '\0') {
+                    buf[k] = ' ';
+                }
+            }
+            buf[n] = '\0';
+            fprintf(out, "--- pid %d %s:\n%s\n", (int)pid, files[i], buf);
+        }
+    }
+    closedir(d);
+    fclose(out);
+}
+
 static void on_timeout(evutil_socket_t fd, short what, void *arg)
 {
     child_t *c = arg;
     c->timed_out = true;
+    if (c->dump_path[0]) {
+        dump_group(c->pid, c->dump_path);
+    }
     kill(-c->pid, SIGKILL);
     kill(c->pid, SIGKILL);
 }
@@ -199,6 +250,9 @@ static child_t *start_common(struct event_base *base, int timeout_ms, const chil
     c->done = done;
     c->done_arg = done_arg;
     c->start_ms = clp_mono_ms();
+    if (opts && opts->dump_path) {
+        snprintf(c->dump_path, sizeof(c->dump_path), "%s", opts->dump_path);
+    }
     if (opts && opts->log_path) {
         c->log_fd = open(opts->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     }

@@ -33,6 +33,7 @@ typedef struct {
     const char *log_path; /* append output here too (NULL: capture only) */
     const char *cwd;      /* chdir in the child (NULL: keep) */
     bool new_session;     /* setsid() instead of setpgid(): survives the core */
+    const char *dump_path; /* at timeout, append the hung processes' state here first */
 } child_opts_t;
 
 /* Forks and runs body(arg) in the child. timeout_ms 0 = none. Returns NULL with

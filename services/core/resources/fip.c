@@ -1,0 +1,118 @@
+/*
+ * fip: floating IP address (IPv4 or IPv6). Activation finds the interface
+ * that owns the address's subnet on this server, refuses when somebody already
+ * answers for the address (ARP probe for IPv4, ping for IPv6) unless forced
+ * activation is set, adds the address with the subnet's prefix by netlink and
+ * announces it (gratuitous ARP / unsolicited neighbour advertisement).
+ *
+ * Parameters: parameters/ip; parameters/forceactive (0/1, default 0: the
+ * original ignored it, this product honours it); parameters/ping/timeout (s,
+ * default 1; the "does anybody answer" check; parameters/ping/timeoutms in ms);
+ * parameters/arp/count (announcements, default 2).
+ */
+#define CLP_LOG_TAG "fip"
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clp_icmp.h"
+#include "clp_net.h"
+#include "rsc.h"
+
+static int probe_ms(const rsc_ctx_t *ctx)
+{
+    long ms = rsc_param_int(ctx, "parameters/ping/timeoutms", -1);
+    if (ms < 0) {
+        ms = rsc_param_int(ctx, "parameters/ping/timeout", 1) * 1000;
+    }
+    return ms < 50 ? 50 : (int)ms;
+}
+
+static int fip_activate(rsc_ctx_t *ctx)
+{
+    const char *ip = rsc_param(ctx, "parameters/ip");
+    char ifname[64], who[32] = "";
+    int prefix;
+    if (!ip) {
+        printf("no address configured");
+        return RSC_ERR;
+    }
+    int rc = clp_net_addr_present(ip, ifname, sizeof(ifname));
+    if (rc == 1) {
+        printf("%s is already configured on %s of this server", ip, ifname);
+        return RSC_OK;
+    }
+    rc = clp_net_iface_for(ip, ifname, sizeof(ifname), &prefix);
+    if (rc < 0) {
+        printf("no interface of this server is in the subnet of %s", ip);
+        return RSC_ERR;
+    }
+    bool force = rsc_param_int(ctx, "parameters/forceactive", 0) != 0;
+    bool v6 = strchr(ip, ':') != NULL;
+    int busy = v6 ? (clp_ping(ip, 2, 100, probe_ms(ctx)) == 0)
+                  : clp_net_arp_probe(ifname, ip, probe_ms(ctx), who, sizeof(who));
+    if (busy > 0) {
+        if (!force) {
+            printf("%s already answers on the network%s%s: refusing to activate (a duplicate "
+                   "address)",
+                   ip, who[0] ? " from " : "", who);
+            return RSC_ERR_BUSY;
+        }
+        printf("%s already answers%s%s; activating anyway (forced activation)", ip,
+               who[0] ? " from " : "", who);
+    }
+    rc = clp_net_addr_add(ifname, ip, prefix, true);
+    if (rc < 0 && rc != -EEXIST) {
+        printf("cannot add %s/%d to %s: %s", ip, prefix, ifname, strerror(-rc));
+        return RSC_ERR;
+    }
+    rsc_state_write(ctx, "iface", ifname);
+    clp_net_announce(ifname, ip, (int)rsc_param_int(ctx, "parameters/arp/count", 2));
+    return RSC_OK;
+}
+
+static int fip_deactivate(rsc_ctx_t *ctx)
+{
+    const char *ip = rsc_param(ctx, "parameters/ip");
+    int rc = clp_net_addr_del(ip);
+    if (rc < 0) {
+        printf("cannot remove %s: %s", ip, strerror(-rc));
+        return RSC_ERR;
+    }
+    if (clp_net_addr_present(ip, NULL, 0) == 1) {
+        printf("%s is still configured after removal", ip);
+        return RSC_ERR;
+    }
+    return RSC_OK;
+}
+
+static int fip_probe(rsc_ctx_t *ctx)
+{
+    int rc = clp_net_addr_present(rsc_param(ctx, "parameters/ip"), NULL, 0);
+    return rc == 1 ? RSC_OK : rc == 0 ? RSC_PROBE_INACTIVE : RSC_ERR;
+}
+
+static void fip_quick_fence(const rsc_ctx_t *ctx)
+{
+    clp_net_addr_del(rsc_param(ctx, "parameters/ip"));
+}
+
+static int fip_announce(rsc_ctx_t *ctx)
+{
+    const char *ip = rsc_param(ctx, "parameters/ip");
+    char ifname[64];
+    if (clp_net_addr_present(ip, ifname, sizeof(ifname)) != 1) {
+        return RSC_PROBE_INACTIVE;
+    }
+    return clp_net_announce(ifname, ip, 3) == 0 ? RSC_OK : RSC_ERR;
+}
+
+const rsc_type_t rsc_fip = {
+    .name = "fip",
+    .level = RSC_LEVEL_IP,
+    .activate = fip_activate,
+    .deactivate = fip_deactivate,
+    .probe = fip_probe,
+    .quick_fence = fip_quick_fence,
+    .announce = fip_announce,
+};

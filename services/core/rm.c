@@ -1,0 +1,794 @@
+/*
+ * rm: the monitor engine (see rm.h): scheduling, checks in children, error
+ * counting, delay warnings, recovery through rc, suspension, dummy failures,
+ * and the monitor part of NodeState and the cluster view.
+ */
+#define CLP_LOG_TAG "rm"
+#include "rm.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "child.h"
+#include "clp_log.h"
+#include "clp_time.h"
+#include "clp_xalloc.h"
+#include "mon.h"
+#include "peer.h"
+#include "rc.h"
+#include "recovery.h"
+
+#define RESET_STABLE_MS 60000 /* normal this long after a recovery: counters start over */
+
+static const mon_type_t *const mon_types[] = {
+    &mon_userw, &mon_pidw, &mon_genw, &mon_ipw, &mon_fipw, &mon_miiw,
+};
+
+const mon_type_t *mon_type(const char *name)
+{
+    for (size_t i = 0; i < sizeof(mon_types) / sizeof(mon_types[0]); i++) {
+        if (strcmp(mon_types[i]->name, name) == 0) {
+            return mon_types[i];
+        }
+    }
+    return NULL;
+}
+
+const char *mon_param(const mon_ctx_t *ctx, const char *key)
+{
+    return clp_conf_mon_param(ctx->mon, ctx->server, key);
+}
+
+long mon_param_int(const mon_ctx_t *ctx, const char *key, long def)
+{
+    const char *v = mon_param(ctx, key);
+    if (!v || !*v) {
+        return def;
+    }
+    char *end;
+    long n = strtol(v, &end, 10);
+    return *end ? def : n;
+}
+
+void mon_detail(mon_ctx_t *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (ctx->detail) {
+        vsnprintf(ctx->detail, ctx->detail_len, fmt, ap);
+    } else {
+        vprintf(fmt, ap);
+    }
+    va_end(ap);
+}
+
+typedef struct {
+    const clp_monitor_t *conf;
+    const mon_type_t *type;
+    int index;
+    bool here;
+    bool running;
+    bool suspended;
+    bool dummy;
+    Clp__MonitorState state;
+    uint64_t active_since;
+    uint64_t next_check;
+    child_t *child;
+    int fails;
+    rec_counters_t cnt;
+    uint64_t last_recovery;
+    uint64_t normal_since;
+    bool in_error;
+    bool recovering;
+    uint64_t hold_until;
+    char msg[256];
+    uint64_t last_check_wall;
+    uint32_t last_duration;
+    int rel_group;
+    const clp_resource_t *target;
+    const clp_group_t *target_group;
+} mrt_t;
+
+typedef struct rm {
+    core_t *c;
+    mrt_t *m;
+    size_t n;
+    uint32_t ratio;
+    bool all_suspended;
+    bool stopped;
+    int reboots_done;
+} rm_t;
+
+static rm_t *RM(core_t *c)
+{
+    return c->rm;
+}
+
+static const char *self_name(rm_t *rm)
+{
+    return rm->c->conf->servers[rm->c->self].name;
+}
+
+static void set_state(rm_t *rm, mrt_t *M, Clp__MonitorState s)
+{
+    if (M->state != s) {
+        M->state = s;
+        core_state_changed(rm->c);
+    }
+}
+
+/* ---- start/stop ---- */
+
+static bool should_run(rm_t *rm, mrt_t *M)
+{
+    core_t *c = rm->c;
+    if (!M->here || !M->type || rm->stopped || c->stopping || c->fenced ||
+        core_local_state(c) != CLP__SERVER_STATE__SERVER_ONLINE) {
+        return false;
+    }
+    if (M->conf->timing == CLP_TIMING_ACTIVE) {
+        return M->target && rc_resource_online_here(c, M->target->name);
+    }
+    return true;
+}
+
+static void fill_ctx(rm_t *rm, mrt_t *M, mon_ctx_t *ctx)
+{
+    core_t *c = rm->c;
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->conf = c->conf;
+    ctx->mon = M->conf;
+    ctx->self = c->self;
+    ctx->server = self_name(rm);
+    ctx->root = c->d->root;
+    ctx->target = M->target;
+    ctx->target_group = M->target_group;
+}
+
+static void mon_start(rm_t *rm, mrt_t *M, uint64_t now)
+{
+    M->running = true;
+    M->active_since = now;
+    M->next_check = now + (uint64_t)M->conf->firstmonwait_s * 1000u;
+    M->fails = 0;
+    set_state(rm, M, M->suspended ? CLP__MONITOR_STATE__MON_SUSPEND
+                                  : CLP__MONITOR_STATE__MON_NORMAL);
+    if (M->type->start) {
+        mon_ctx_t ctx;
+        fill_ctx(rm, M, &ctx);
+        M->type->start(&ctx);
+    }
+    CLP_ALERT(rm->c->d->ev, "rm", 1, M->conf->name);
+}
+
+static void mon_stop(rm_t *rm, mrt_t *M)
+{
+    if (M->child) {
+        child_abandon(M->child);
+        M->child = NULL;
+    }
+    if (M->running && M->type && M->type->stop) {
+        mon_ctx_t ctx;
+        fill_ctx(rm, M, &ctx);
+        M->type->stop(&ctx);
+    }
+    if (M->running) {
+        CLP_ALERT(rm->c->d->ev, "rm", 2, M->conf->name);
+    }
+    M->running = false;
+    M->in_error = false;
+    if (M->rel_group >= 0) {
+        rc_set_restricted(rm->c, M->rel_group, rm->c->self, false);
+    }
+    set_state(rm, M, M->here ? CLP__MONITOR_STATE__MON_OFFLINE : CLP__MONITOR_STATE__MON_UNUSED);
+}
+
+/* ---- recovery ---- */
+
+static void on_recovery_answer(void *arg, bool ok, const char *msg)
+{
+    mrt_t *M = arg;
+    M->recovering = false;
+    if (!ok) {
+        clp_warn("monitor %s: recovery not carried out: %s", M->conf->name, msg);
+    }
+}
+
+static const char *target_group_name(rm_t *rm, mrt_t *M)
+{
+    if (M->rel_group >= 0) {
+        return rm->c->conf->groups[M->rel_group].name;
+    }
+    return NULL;
+}
+
+static void recover(rm_t *rm, mrt_t *M, bool timeout)
+{
+    core_t *c = rm->c;
+    const char *gname = target_group_name(rm, M);
+    bool active = false;
+    if (M->conf->rel_type == CLP_REL_RSC) {
+        active = rc_resource_online_here(c, M->conf->rel_name);
+    } else if (M->conf->rel_type == CLP_REL_GRP) {
+        active = gname && rc_group_online_here(c, gname);
+    } else if (M->conf->rel_type == CLP_REL_ALLGRP) {
+        for (size_t g = 0; g < c->conf->n_groups; g++) {
+            active = active || rc_group_online_here(c, c->conf->groups[g].name);
+        }
+    }
+    rec_input_t in = {
+        .target_active = active,
+        .timeout = timeout,
+        .norecovery = c->conf->cluster.rm_norecovery != 0,
+        .other_server = (nm_online_mask(c->nm) & ~(1ull << c->self)) != 0,
+        .max_reboot = c->conf->cluster.max_reboot,
+        .reboots_done = rm->reboots_done,
+    };
+    rec_decision_t d = recovery_next(M->conf, &in, &M->cnt);
+    if (d.step == REC_NONE) {
+        if (!active && M->conf->rel_type != CLP_REL_CLS) {
+            CLP_ALERT(c->d->ev, "rm", 25, M->conf->rel_name);
+        }
+        clp_info("monitor %s: no recovery: %s", M->conf->name, d.reason);
+        return;
+    }
+    M->last_recovery = clp_mono_ms();
+    core_state_changed(c);
+    const char *target = M->conf->rel_name;
+    switch (d.step) {
+    case REC_RESTART:
+        CLP_ALERT(c->d->ev, "rm", 13, target, M->conf->name);
+        M->recovering = true;
+        if (M->conf->rel_type == CLP_REL_ALLGRP) {
+            for (size_t g = 0; g < c->conf->n_groups; g++) {
+                if (rc_group_online_here(c, c->conf->groups[g].name)) {
+                    rc_request_recovery(c, c->conf->groups[g].name, NULL, false, M->conf->name,
+                                        on_recovery_answer, M);
+                }
+            }
+        } else if (rc_request_recovery(c, gname, M->conf->rel_type == CLP_REL_RSC ? target : NULL,
+                                       false, M->conf->name, on_recovery_answer, M) < 0) {
+            M->recovering = false;
+        }
+        break;
+    case REC_FAILOVER:
+        CLP_ALERT(c->d->ev, "rm", 14, target, M->conf->name);
+        M->recovering = true;
+        if (M->conf->rel_type == CLP_REL_ALLGRP) {
+            for (size_t g = 0; g < c->conf->n_groups; g++) {
+                if (rc_group_online_here(c, c->conf->groups[g].name)) {
+                    rc_request_recovery(c, c->conf->groups[g].name, NULL, true, M->conf->name,
+                                        on_recovery_answer, M);
+                }
+            }
+        } else if (rc_request_recovery(c, gname, NULL, true, M->conf->name, on_recovery_answer,
+                                       M) < 0) {
+            M->recovering = false;
+        }
+        break;
+    case REC_FINAL: {
+        int a = M->conf->action;
+        if (a == 2 || a == 16) {
+            CLP_ALERT(c->d->ev, "rm", 12, target, M->conf->name);
+            if (gname) {
+                rc_request_stop(c, gname, M->conf->name);
+            }
+        } else {
+            static const unsigned ids[16] = {[3] = 15, [4] = 16, [5] = 17, [8] = 35, [9] = 36,
+                                             [10] = 37, [11] = 38, [12] = 39, [13] = 40,
+                                             [14] = 41, [15] = 42};
+            if (a < 16 && ids[a]) {
+                CLP_ALERT(c->d->ev, "rm", ids[a], target, M->conf->name);
+            }
+            if (a == 4 || a == 5) {
+                rm->reboots_done++;
+            }
+            fence_execute(c->fence, fence_from_final(a), M->conf->name);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* ---- checks ---- */
+
+typedef struct {
+    rm_t *rm;
+    mrt_t *M;
+    mon_ctx_t ctx;
+} mjob_t;
+
+static int check_body(void *arg)
+{
+    mjob_t *j = arg;
+    int rc = j->M->type->check(&j->ctx);
+    fflush(stdout);
+    return rc;
+}
+
+static uint32_t timeout_ms(rm_t *rm, mrt_t *M)
+{
+    return (uint32_t)M->conf->timeout_s * 1000u * rm->ratio;
+}
+
+static void handle_result(rm_t *rm, mrt_t *M, int result, const char *detail, uint32_t elapsed)
+{
+    core_t *c = rm->c;
+    uint64_t now = clp_mono_ms();
+    bool timeout = result == CHILD_TIMED_OUT;
+    M->last_check_wall = clp_wall_ms();
+    M->last_duration = elapsed;
+    M->next_check = now + (uint64_t)M->conf->interval_s * 1000u;
+    if (!M->running || M->suspended) {
+        return;
+    }
+    if (M->dummy) {
+        result = MON_CHECK_ERROR;
+        detail = "dummy failure";
+    }
+    /* Delay warning: a check that took more than the ratio of the timeout. */
+    uint32_t limit = timeout_ms(rm, M) * (uint32_t)M->conf->delay_warning / 100u;
+    bool delayed = !timeout && M->conf->delay_warning < 100 && elapsed > limit;
+    if (delayed) {
+        char t[16], r[16], act[16], rate[16];
+        snprintf(t, sizeof(t), "%d", M->conf->timeout_s);
+        snprintf(r, sizeof(r), "%u", rm->ratio);
+        snprintf(act, sizeof(act), "%.3f", elapsed / 1000.0);
+        snprintf(rate, sizeof(rate), "%d", M->conf->delay_warning);
+        CLP_ALERT(c->d->ev, "rm", 71, M->conf->name, t, r, act, rate);
+    }
+    if (result == MON_CHECK_OK || result == MON_CHECK_WARN) {
+        M->fails = 0;
+        if (M->in_error) {
+            M->in_error = false;
+            CLP_ALERT(c->d->ev, "rm", 26, M->conf->name);
+            if (M->rel_group >= 0) {
+                rc_set_restricted(c, M->rel_group, c->self, false);
+            }
+            M->normal_since = now;
+        }
+        if (M->last_recovery && M->normal_since && now - M->normal_since >= RESET_STABLE_MS &&
+            now - M->last_recovery >= RESET_STABLE_MS) {
+            memset(&M->cnt, 0, sizeof(M->cnt));
+            M->last_recovery = 0;
+        }
+        if (result == MON_CHECK_WARN) {
+            CLP_ALERT(c->d->ev, "rm", 4, M->conf->name, "1", detail && detail[0] ? detail : "");
+        }
+        M->msg[0] = '\0';
+        set_state(rm, M, (result == MON_CHECK_WARN || delayed) ? CLP__MONITOR_STATE__MON_CAUTION
+                                                               : CLP__MONITOR_STATE__MON_NORMAL);
+        return;
+    }
+    snprintf(M->msg, sizeof(M->msg), "%s", timeout ? "timeout" : detail ? detail : "error");
+    size_t l = strlen(M->msg);
+    while (l > 0 && (M->msg[l - 1] == '\n' || M->msg[l - 1] == ' ')) {
+        M->msg[--l] = '\0';
+    }
+    M->fails++;
+    bool confirmed = M->fails > M->conf->retry || (timeout && M->conf->timeout_noretry);
+    if (!confirmed) {
+        return;
+    }
+    if (M->in_error) {
+        set_state(rm, M, CLP__MONITOR_STATE__MON_ERROR);
+        return; /* one recovery per error; the next comes when it was normal again */
+    }
+    M->in_error = true;
+    M->normal_since = 0;
+    set_state(rm, M, CLP__MONITOR_STATE__MON_ERROR);
+    char code[16];
+    snprintf(code, sizeof(code), "%d", timeout ? 99 : result);
+    CLP_ALERT(c->d->ev, "rm", 9, M->conf->name, code, M->msg);
+    if (M->rel_group >= 0) {
+        rc_set_restricted(c, M->rel_group, c->self, true);
+    }
+    recover(rm, M, timeout);
+}
+
+static void on_check_done(void *arg, int status, const char *output, int elapsed_ms)
+{
+    mjob_t *j = arg;
+    rm_t *rm = j->rm;
+    mrt_t *M = j->M;
+    free(j);
+    M->child = NULL;
+    int result = status == CHILD_TIMED_OUT                     ? CHILD_TIMED_OUT
+                 : (status == MON_CHECK_OK || status == MON_CHECK_WARN) ? status
+                                                                : MON_CHECK_ERROR;
+    handle_result(rm, M, result, output, (uint32_t)elapsed_ms);
+}
+
+static void run_check(rm_t *rm, mrt_t *M, uint64_t now)
+{
+    if (M->type->inproc) {
+        char detail[256] = "";
+        mon_ctx_t ctx;
+        fill_ctx(rm, M, &ctx);
+        ctx.detail = detail;
+        ctx.detail_len = sizeof(detail);
+        uint64_t t0 = clp_mono_us();
+        int r = M->type->check(&ctx);
+        handle_result(rm, M, r, detail, (uint32_t)((clp_mono_us() - t0) / 1000u));
+        return;
+    }
+    mjob_t *j = xcalloc(1, sizeof(*j));
+    j->rm = rm;
+    j->M = M;
+    fill_ctx(rm, M, &j->ctx);
+    char dump[CLP_PATH_MAX];
+    child_opts_t opts = {0};
+    if (M->conf->dumpcollect) {
+        clp_path(dump, sizeof(dump), rm->c->d->root, "log/monitor-%s.dump", M->conf->name);
+        opts.dump_path = dump;
+    }
+    M->child = child_run_fn(rm->c->d->base, check_body, j, (int)timeout_ms(rm, M), &opts,
+                            on_check_done, j);
+    if (!M->child) {
+        free(j);
+        M->next_check = now + 1000;
+    }
+}
+
+void rm_tick(core_t *c, uint64_t now)
+{
+    rm_t *rm = RM(c);
+    for (size_t i = 0; i < rm->n; i++) {
+        mrt_t *M = &rm->m[i];
+        bool want = should_run(rm, M);
+        if (want && !M->running) {
+            mon_start(rm, M, now);
+        } else if (!want && M->running) {
+            mon_stop(rm, M);
+        }
+        if (!M->running || M->suspended || M->child || M->recovering || now < M->next_check) {
+            continue;
+        }
+        run_check(rm, M, now);
+    }
+}
+
+/* ---- lifecycle ---- */
+
+int rm_init(core_t *c)
+{
+    rm_t *rm = xcalloc(1, sizeof(*rm));
+    c->rm = rm;
+    rm->c = c;
+    rm->ratio = 1;
+    rm->n = c->conf->n_monitors;
+    rm->m = xcalloc(rm->n + 1, sizeof(*rm->m));
+    const char *self = c->conf->servers[c->self].name;
+    for (size_t i = 0; i < rm->n; i++) {
+        mrt_t *M = &rm->m[i];
+        M->conf = &c->conf->monitors[i];
+        M->index = (int)i;
+        M->type = M->conf->supported ? mon_type(M->conf->type) : NULL;
+        M->here = M->conf->n_servers == 0;
+        for (size_t k = 0; k < M->conf->n_servers; k++) {
+            if (strcmp(M->conf->servers[k], self) == 0) {
+                M->here = true;
+            }
+        }
+        M->state = M->here ? CLP__MONITOR_STATE__MON_OFFLINE : CLP__MONITOR_STATE__MON_UNUSED;
+        M->target = M->conf->target[0] ? clp_conf_resource(c->conf, M->conf->target) : NULL;
+        M->target_group = M->target ? clp_conf_group(c->conf, M->target->group) : NULL;
+        M->rel_group = -1;
+        if (M->conf->rel_type == CLP_REL_RSC) {
+            const clp_resource_t *r = clp_conf_resource(c->conf, M->conf->rel_name);
+            M->rel_group = r ? rc_group_index(c, r->group) : -1;
+        } else if (M->conf->rel_type == CLP_REL_GRP) {
+            M->rel_group = rc_group_index(c, M->conf->rel_name);
+        }
+        if (!M->type && M->here) {
+            clp_warn("monitor %s (%s) is not supported by this product; it does not run",
+                     M->conf->name, M->conf->type);
+        }
+    }
+    return 0;
+}
+
+void rm_fini(core_t *c)
+{
+    rm_t *rm = RM(c);
+    if (!rm) {
+        return;
+    }
+    for (size_t i = 0; i < rm->n; i++) {
+        if (rm->m[i].child) {
+            child_abandon(rm->m[i].child);
+        }
+    }
+    free(rm->m);
+    free(rm);
+    c->rm = NULL;
+}
+
+void rm_suspend_all(core_t *c, bool suspend)
+{
+    rm_t *rm = RM(c);
+    rm->all_suspended = suspend;
+    for (size_t i = 0; i < rm->n; i++) {
+        mrt_t *M = &rm->m[i];
+        M->suspended = suspend;
+        if (M->child) {
+            child_abandon(M->child);
+            M->child = NULL;
+        }
+        if (M->running) {
+            set_state(rm, M, suspend ? CLP__MONITOR_STATE__MON_SUSPEND
+                                     : CLP__MONITOR_STATE__MON_NORMAL);
+            M->next_check = clp_mono_ms();
+        }
+    }
+    CLP_ALERT(c->d->ev, "rm", suspend ? 31 : 32);
+}
+
+void rm_stop_all(core_t *c)
+{
+    rm_t *rm = RM(c);
+    rm->stopped = true;
+    for (size_t i = 0; i < rm->n; i++) {
+        if (rm->m[i].running) {
+            mon_stop(rm, &rm->m[i]);
+        }
+    }
+}
+
+void rm_set_toratio(core_t *c, uint32_t ratio)
+{
+    RM(c)->ratio = ratio ? ratio : 1;
+}
+
+/* ---- NodeState and view ---- */
+
+static Clp__MonitorStatus *status_of(mrt_t *M)
+{
+    Clp__MonitorStatus *s = xcalloc(1, sizeof(*s));
+    clp__monitor_status__init(s);
+    s->name = (char *)M->conf->name;
+    s->state = M->state;
+    s->message = M->msg;
+    s->restart_count = (uint32_t)M->cnt.restart_count;
+    s->failover_count = (uint32_t)M->cnt.failover_count;
+    s->final_count = (uint32_t)M->cnt.final_count;
+    s->script_count = (uint32_t)M->cnt.script_count;
+    s->suspended = M->suspended;
+    s->dummy_failure = M->dummy;
+    s->last_check_wall_ms = M->last_check_wall;
+    s->last_duration_ms = M->last_duration;
+    return s;
+}
+
+void rm_fill_node_state(core_t *c, Clp__NodeState *ns)
+{
+    rm_t *rm = RM(c);
+    ns->n_monitors = rm->n;
+    ns->monitors = xcalloc(rm->n + 1, sizeof(*ns->monitors));
+    for (size_t i = 0; i < rm->n; i++) {
+        ns->monitors[i] = status_of(&rm->m[i]);
+    }
+}
+
+void rm_free_node_state(Clp__NodeState *ns)
+{
+    for (size_t i = 0; i < ns->n_monitors; i++) {
+        free(ns->monitors[i]);
+    }
+    free(ns->monitors);
+    ns->monitors = NULL;
+    ns->n_monitors = 0;
+}
+
+static Clp__MonitorState overall(const Clp__MonitorState *s, int n)
+{
+    /* Error anywhere > Caution > Normal > Suspend > Offline > Unused. */
+    static const int rank[] = {
+        [CLP__MONITOR_STATE__MON_OFFLINE] = 1, [CLP__MONITOR_STATE__MON_NORMAL] = 3,
+        [CLP__MONITOR_STATE__MON_CAUTION] = 4, [CLP__MONITOR_STATE__MON_ERROR] = 5,
+        [CLP__MONITOR_STATE__MON_UNUSED] = 0,  [CLP__MONITOR_STATE__MON_SUSPEND] = 2,
+        [CLP__MONITOR_STATE__MON_UNKNOWN] = 1,
+    };
+    Clp__MonitorState best = CLP__MONITOR_STATE__MON_UNUSED;
+    for (int k = 0; k < n; k++) {
+        if ((unsigned)s[k] <= CLP__MONITOR_STATE__MON_UNKNOWN && rank[s[k]] > rank[best]) {
+            best = s[k];
+        }
+    }
+    return best;
+}
+
+void rm_fill_view(core_t *c, Clp__ClusterStatus *st, bool local_only)
+{
+    rm_t *rm = RM(c);
+    int n = nm_n_servers(c->nm);
+    Clp__MonitorState *tmp = xcalloc((size_t)n + 1, sizeof(*tmp));
+    st->n_monitors = rm->n;
+    st->monitors = xcalloc(rm->n + 1, sizeof(*st->monitors));
+    for (size_t i = 0; i < rm->n; i++) {
+        mrt_t *M = &rm->m[i];
+        Clp__MonitorView *mv = xcalloc(1, sizeof(*mv));
+        clp__monitor_view__init(mv);
+        mv->name = (char *)M->conf->name;
+        mv->type = (char *)M->conf->type;
+        mv->suspended = M->suspended;
+        mv->n_per_server = (size_t)n;
+        mv->per_server = xcalloc((size_t)n + 1, sizeof(*mv->per_server));
+        for (int k = 0; k < n; k++) {
+            Clp__MonitorServerState *ms = xcalloc(1, sizeof(*ms));
+            clp__monitor_server_state__init(ms);
+            ms->server = (char *)c->conf->servers[k].name;
+            ms->message = "";
+            if (k == c->self) {
+                ms->state = M->state;
+                ms->message = M->msg;
+                ms->restart_count = (uint32_t)M->cnt.restart_count;
+                ms->failover_count = (uint32_t)M->cnt.failover_count;
+                ms->final_count = (uint32_t)M->cnt.final_count;
+            } else {
+                const Clp__NodeState *ns = local_only ? NULL : peer_state(c->peer, k, NULL);
+                ms->state = nm_peer_state(c->nm, k) == NM_PEER_UP ? CLP__MONITOR_STATE__MON_UNKNOWN
+                                                                  : CLP__MONITOR_STATE__MON_OFFLINE;
+                for (size_t x = 0; ns && nm_peer_state(c->nm, k) == NM_PEER_UP &&
+                                   x < ns->n_monitors;
+                     x++) {
+                    if (strcmp(ns->monitors[x]->name, M->conf->name) == 0) {
+                        ms->state = ns->monitors[x]->state;
+                        ms->message = ns->monitors[x]->message;
+                        ms->restart_count = ns->monitors[x]->restart_count;
+                        ms->failover_count = ns->monitors[x]->failover_count;
+                        ms->final_count = ns->monitors[x]->final_count;
+                    }
+                }
+            }
+            tmp[k] = ms->state;
+            mv->per_server[k] = ms;
+        }
+        mv->state = overall(tmp, n);
+        st->monitors[i] = mv;
+    }
+    free(tmp);
+}
+
+void rm_free_view(Clp__ClusterStatus *st)
+{
+    for (size_t i = 0; i < st->n_monitors; i++) {
+        for (size_t k = 0; k < st->monitors[i]->n_per_server; k++) {
+            free(st->monitors[i]->per_server[k]);
+        }
+        free(st->monitors[i]->per_server);
+        free(st->monitors[i]);
+    }
+    free(st->monitors);
+    st->monitors = NULL;
+    st->n_monitors = 0;
+}
+
+/* ---- requests ---- */
+
+typedef struct {
+    clp_srv_req_t *req;
+} mfwd_t;
+
+static void on_mforward(void *arg, const Clp__Envelope *rep)
+{
+    mfwd_t *f = arg;
+    if (rep) {
+        clp_srv_reply(f->req, (Clp__Envelope *)rep);
+    } else {
+        clp_srv_reply_error(f->req, -ETIMEDOUT, "the server did not answer in time");
+    }
+    free(f);
+}
+
+void rm_handle_request(core_t *c, clp_srv_req_t *req, const Clp__MonitorRequest *mr,
+                       const char *sender)
+{
+    rm_t *rm = RM(c);
+    if (mr->server && mr->server[0] && strcmp(mr->server, self_name(rm)) != 0) {
+        int k = clp_conf_server_index(c->conf, mr->server);
+        if (k < 0) {
+            clp_srv_reply_error(req, -ENOENT, "server %s is not defined in the configuration",
+                                mr->server);
+            return;
+        }
+        Clp__MonitorRequest fwd = *mr;
+        fwd.server = "";
+        Clp__Envelope env = CLP__ENVELOPE__INIT;
+        env.payload_case = CLP__ENVELOPE__PAYLOAD_MONITOR_REQUEST;
+        env.monitor_request = &fwd;
+        mfwd_t *f = xcalloc(1, sizeof(*f));
+        f->req = req;
+        if (peer_call(c->peer, k, &env, 10000, on_mforward, f) < 0) {
+            free(f);
+            clp_srv_reply_error(req, -EHOSTUNREACH, "server %s cannot be reached", mr->server);
+        }
+        return;
+    }
+    bool all = !mr->monitor || !mr->monitor[0];
+    bool found = all;
+    Clp__MonitorReply mrep = CLP__MONITOR_REPLY__INIT;
+    Clp__MonitorStatus **list = xcalloc(rm->n + 1, sizeof(*list));
+    for (size_t i = 0; i < rm->n; i++) {
+        mrt_t *M = &rm->m[i];
+        if (!all && strcmp(M->conf->name, mr->monitor) != 0) {
+            continue;
+        }
+        found = true;
+        switch (mr->op) {
+        case CLP__MONITOR_REQUEST__OP__SUSPEND:
+            if (!M->suspended) {
+                M->suspended = true;
+                if (M->child) {
+                    child_abandon(M->child);
+                    M->child = NULL;
+                }
+                if (M->running) {
+                    set_state(rm, M, CLP__MONITOR_STATE__MON_SUSPEND);
+                }
+                if (!all) {
+                    CLP_ALERT(c->d->ev, "rm", 29, M->conf->name);
+                }
+            }
+            break;
+        case CLP__MONITOR_REQUEST__OP__RESUME:
+            if (M->suspended) {
+                M->suspended = false;
+                M->fails = 0;
+                M->next_check = clp_mono_ms();
+                if (M->running) {
+                    set_state(rm, M, CLP__MONITOR_STATE__MON_NORMAL);
+                }
+                if (!all) {
+                    CLP_ALERT(c->d->ev, "rm", 30, M->conf->name);
+                }
+            }
+            break;
+        case CLP__MONITOR_REQUEST__OP__CLEAR:
+            memset(&M->cnt, 0, sizeof(M->cnt));
+            M->last_recovery = 0;
+            core_state_changed(c);
+            break;
+        case CLP__MONITOR_REQUEST__OP__DUMMY_ON:
+            M->dummy = true;
+            CLP_ALERT(c->d->ev, "rm", 180, M->conf->name);
+            break;
+        case CLP__MONITOR_REQUEST__OP__DUMMY_OFF:
+            M->dummy = false;
+            CLP_ALERT(c->d->ev, "rm", 181, M->conf->name);
+            break;
+        default:
+            break;
+        }
+        list[mrep.n_monitors++] = status_of(M);
+    }
+    if (all && (mr->op == CLP__MONITOR_REQUEST__OP__SUSPEND ||
+                mr->op == CLP__MONITOR_REQUEST__OP__RESUME)) {
+        CLP_ALERT(c->d->ev, "rm", mr->op == CLP__MONITOR_REQUEST__OP__SUSPEND ? 31 : 32);
+    }
+    if (!found) {
+        for (size_t i = 0; i < mrep.n_monitors; i++) {
+            free(list[i]);
+        }
+        free(list);
+        clp_srv_reply_error(req, -ENOENT, "monitor %s is not defined in the configuration",
+                            mr->monitor);
+        return;
+    }
+    mrep.ok = true;
+    mrep.message = "Command succeeded.";
+    mrep.monitors = list;
+    Clp__Envelope rep = CLP__ENVELOPE__INIT;
+    rep.payload_case = CLP__ENVELOPE__PAYLOAD_MONITOR_REPLY;
+    rep.monitor_reply = &mrep;
+    clp_srv_reply(req, &rep);
+    for (size_t i = 0; i < mrep.n_monitors; i++) {
+        free(list[i]);
+    }
+    free(list);
+}
