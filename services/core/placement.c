@@ -99,11 +99,10 @@ void place_group(const place_input_t *in, int g, int prev, uint64_t exclude, pla
             if (!why[0]) {
                 snprintf(why, sizeof(why), "server %s is excluded", conf->servers[s].name);
             }
-            first_skipped = true;
+            first_skipped = first_skipped || ncand == 0;
             continue;
         }
         if (mode == PLACE_FAILOVER && s == prev) {
-            first_skipped = true;
             continue;
         }
         char w[160];
@@ -111,7 +110,7 @@ void place_group(const place_input_t *in, int g, int prev, uint64_t exclude, pla
             if (!why[0] || ((in->online >> s) & 1u)) {
                 snprintf(why, sizeof(why), "%s", w);
             }
-            first_skipped = true;
+            first_skipped = first_skipped || ncand == 0;
             continue;
         }
         if (!place_deps_ready(in, g, s, w, sizeof(w))) {

@@ -633,7 +633,7 @@ static void on_forward_reply(void *arg, const Clp__Envelope *rep)
     free(f);
 }
 
-static void forward_to_master(core_t *c, clp_srv_req_t *req, Clp__Envelope *env)
+static void forward_to_master(core_t *c, clp_srv_req_t *req, Clp__Envelope *env, int timeout_ms)
 {
     int m = nm_master(c->nm);
     if (m < 0) {
@@ -642,7 +642,7 @@ static void forward_to_master(core_t *c, clp_srv_req_t *req, Clp__Envelope *env)
     }
     fwd_t *f = xcalloc(1, sizeof(*f));
     f->req = req;
-    if (peer_call(c->peer, m, env, FORWARD_TIMEOUT_MS, on_forward_reply, f) < 0) {
+    if (peer_call(c->peer, m, env, timeout_ms, on_forward_reply, f) < 0) {
         free(f);
         clp_srv_reply_error(req, -EHOSTUNREACH, "the master server %s cannot be reached",
                             c->conf->servers[m].name);
@@ -674,7 +674,7 @@ void rc_handle_group_request(core_t *c, clp_srv_req_t *req, const Clp__GroupRequ
         Clp__Envelope env = CLP__ENVELOPE__INIT;
         env.payload_case = CLP__ENVELOPE__PAYLOAD_GROUP_REQUEST;
         env.group_request = (Clp__GroupRequest *)gr;
-        forward_to_master(c, req, &env);
+        forward_to_master(c, req, &env, (int)gr->wait_ms + FORWARD_TIMEOUT_MS);
         return;
     }
     char why[300];

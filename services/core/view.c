@@ -29,6 +29,7 @@ static Clp__PathStatus *path_status(core_t *c, int j, uint64_t now)
         if (k == c->self || !nm_path_used(c->nm, k, j)) {
             continue;
         }
+        bool peer_up = nm_peer_state(c->nm, k) != NM_PEER_DOWN;
         Clp__PathPeer *pp = xcalloc(1, sizeof(*pp));
         clp__path_peer__init(pp);
         pp->server = (char *)c->conf->servers[k].name;
@@ -36,9 +37,12 @@ static Clp__PathStatus *path_status(core_t *c, int j, uint64_t now)
         pp->last_rx_age_ms = nm_path_age_ms(c->nm, k, j, now);
         pp->max_delay_ms = nm_path_max_gap(c->nm, k, j);
         ps->peers[ps->n_peers++] = pp;
-        used++;
-        if (pp->state == CLP__PATH_STATE__PATH_NORMAL) {
-            ok++;
+        /* A path to a server that is down is not this server's fault. */
+        if (peer_up) {
+            used++;
+            if (pp->state == CLP__PATH_STATE__PATH_NORMAL) {
+                ok++;
+            }
         }
     }
     if (!hb->supported) {

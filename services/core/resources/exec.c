@@ -19,6 +19,7 @@
  * so that a file system the application used can be unmounted.
  */
 #define CLP_LOG_TAG "exec"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -54,9 +55,43 @@ static int open_log(const rsc_ctx_t *ctx)
     return fd;
 }
 
+/* Does any live (not zombie) process belong to process group pgid? Zombies
+ * count for kill(-pgid, 0) until their new parent reaps them, which can take
+ * a while: they hold nothing, so they do not count here. */
 static bool group_alive(pid_t pgid)
 {
-    return pgid > 1 && kill(-pgid, 0) == 0;
+    if (pgid <= 1 || kill(-pgid, 0) < 0) {
+        return false;
+    }
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    bool alive = false;
+    while (d && !alive && (de = readdir(d))) {
+        pid_t pid = (pid_t)atoi(de->d_name);
+        if (pid <= 0) {
+            continue;
+        }
+        char path[64], buf[512];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        FILE *f = fopen(path, "re");
+        if (!f) {
+            continue;
+        }
+        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        char *p = strrchr(buf, ')');
+        char state;
+        int ppid, pg;
+        if (p && sscanf(p + 1, " %c %d %d", &state, &ppid, &pg) == 3 && pg == pgid &&
+            state != 'Z' && state != 'X') {
+            alive = true;
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+    return alive;
 }
 
 static void end_group(pid_t pgid, int grace_ms)

@@ -8,12 +8,16 @@
  * Parameters: parameters/ip; parameters/forceactive (0/1, default 0: the
  * original ignored it, this product honours it); parameters/ping/timeout (s,
  * default 1; the "does anybody answer" check; parameters/ping/timeoutms in ms);
- * parameters/arp/count (announcements, default 2).
+ * parameters/arp/count (announcements, default 2). When the group comes from
+ * another server of the cluster (a move or failover), the probe lasts at most
+ * 30 ms.
  */
 #define CLP_LOG_TAG "fip"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "clp_icmp.h"
 #include "clp_net.h"
@@ -49,8 +53,16 @@ static int fip_activate(rsc_ctx_t *ctx)
     }
     bool force = rsc_param_int(ctx, "parameters/forceactive", 0) != 0;
     bool v6 = strchr(ip, ':') != NULL;
-    int busy = v6 ? (clp_ping(ip, 2, 100, probe_ms(ctx)) == 0)
-                  : clp_net_arp_probe(ifname, ip, probe_ms(ctx), who, sizeof(who));
+    /* Moved or failed over inside the cluster: the previous holder has released
+     * (or been fenced off) the address just now, so a short probe suffices to
+     * catch an outside host using it (an ARP reply on a LAN takes well under a
+     * millisecond). A first start waits the full probe time. */
+    int wait = probe_ms(ctx);
+    if (ctx->env.prev_server && wait > 30) {
+        wait = 30;
+    }
+    int busy = v6 ? (clp_ping(ip, 1, 100, wait) == 0)
+                  : clp_net_arp_probe(ifname, ip, wait, who, sizeof(who));
     if (busy > 0) {
         if (!force) {
             printf("%s already answers on the network%s%s: refusing to activate (a duplicate "
@@ -67,7 +79,18 @@ static int fip_activate(rsc_ctx_t *ctx)
         return RSC_ERR;
     }
     rsc_state_write(ctx, "iface", ifname);
-    clp_net_announce(ifname, ip, (int)rsc_param_int(ctx, "parameters/arp/count", 2));
+    /* The first announcement now; the repeats from a detached process, so the
+     * activation (and what waits for it) does not wait for them. */
+    int count = (int)rsc_param_int(ctx, "parameters/arp/count", 2);
+    clp_net_announce(ifname, ip, 1);
+    if (count > 1 && fork() == 0) {
+        setsid();
+        if (fork() == 0) {
+            usleep(100000);
+            clp_net_announce(ifname, ip, count - 1);
+        }
+        _exit(0);
+    }
     return RSC_OK;
 }
 

@@ -47,9 +47,26 @@ EOF
 EOF
 }
 
-# conf_from_file FILE: FILE with the bed's substitutions.
+# conf_servers N DISK: the <server> elements of an N-server bed (srvK: device 0
+# on lan1, 1 on lan2, 300 the shared disk, 10200 ping NP on).
+conf_servers() {
+    local n=$1 disk=$2 k
+    for ((k = 1; k <= n; k++)); do
+        printf '  <server name="srv%d"><priority>%d</priority>' "$k" $((k - 1))
+        printf '<device id="0"><type>lan</type><info>10.31.0.%d</info></device>' "$k"
+        printf '<device id="1"><type>lan</type><info>10.32.0.%d</info></device>' "$k"
+        printf '<device id="300"><type>disk</type><info>%s</info></device>' "$disk"
+        printf '<device id="10200"><type>ping</type><info>1</info></device></server>\n'
+    done
+}
+
+# conf_from_file FILE: FILE with the bed's substitutions: @SHARED_DISK@, @DIR@,
+# and @SERVERS@ (the <server> elements of this bed, see conf_servers).
 conf_from_file() {
-    sed -e "s|@SHARED_DISK@|$BED_DISK|g" -e "s|@DIR@|$BED_DIR|g" -- "$1"
+    local servers
+    servers=$(conf_servers "$BED_N" "$BED_DISK" | tr '\n' ' ')
+    sed -e "s|@SHARED_DISK@|$BED_DISK|g" -e "s|@DIR@|$BED_DIR|g" \
+        -e "s|@SERVERS@|$servers|g" -- "$1"
 }
 
 # server_root_create SERVER CONF KEY: the server's CLP_ROOT with its files.
@@ -65,6 +82,9 @@ server_root_create() {
     else
         conf_default "$BED_N" "$BED_DISK" >"$root/etc/clp.conf"
     fi
+    if [ -n "${BED_SCRIPTS:-}" ]; then
+        cp -a "$BED_SCRIPTS/." "$root/scripts/" || die "cannot copy scripts into $root/scripts"
+    fi
     (umask 077 && printf '%s\n' "$key" >"$root/etc/clp.key")
     chmod 0600 "$root/etc/clp.key"
     cat >"$root/etc/platform.conf" <<EOF
@@ -72,6 +92,7 @@ poweroff=$BED_SELF --dir $BED_DIR crash $s
 reboot=$BED_SELF --dir $BED_DIR crash $s --restart
 reset=$BED_SELF --dir $BED_DIR crash $s --restart
 panic=$BED_SELF --dir $BED_DIR crash $s
+watchdog=process
 EOF
 }
 
