@@ -600,6 +600,11 @@ static const clp_msgdef_t catalogue[] = {
      "Heartbeat read of HB resource %1 is delayed.(server=%2 timeout=%3*%4 actual-time=%5 delay "
      "warning rate=%6)"},
 
+    {"bmchb", 10, E, AS, "Failed to initialize to BMC."},
+    {"bmchb", 71, W, AS,
+     "Heartbeats sent from HB resource %1 of server %2 are delayed.(timeout=%3*%4 "
+     "actual-time=%5 delay warning rate=%6)"},
+
     /* monp: process supervisor (clpsvc here) */
     {"monp", 1, E, AS, "An error occurred when initializing monitored process %1. (status=%2)"},
     {"monp", 2, E, AS, "Monitor target process %1 terminated abnormally. (status=%2)"},
