@@ -6,7 +6,10 @@
 #                      and a newline (as clpkeygen writes it), mode 0600, the
 #                      same on every server
 #   etc/platform.conf  key=value lines: how the server powers off / reboots /
-#                      resets / panics itself on the bed (clpbed crash)
+#                      resets / panics itself on the bed (clpbed crash), and
+#                      syslog_socket: where clusterpro_evt sends syslog records
+#                      (the servers share the machine's /dev/log; nothing reads
+#                      DIR/srvK/syslog.sock unless a test starts a reader)
 
 # conf_default N DISK: the default clp.conf of an N-server bed, in the element
 # structure of CLUSTERPRO's clp.conf: servers srv1..srvN (priority K-1), device 0
@@ -93,6 +96,7 @@ reboot=$BED_SELF --dir $BED_DIR crash $s --restart
 reset=$BED_SELF --dir $BED_DIR crash $s --restart
 panic=$BED_SELF --dir $BED_DIR crash $s
 watchdog=process
+syslog_socket=$BED_DIR/$s/syslog.sock
 EOF
 }
 
