@@ -292,7 +292,8 @@ static int on_rec(void *arg, const clp_alert_rec_t *r)
     return 0;
 }
 
-static void flush_ring(view_t *v)
+/* Prints what the ring kept (nothing when show is false: -n 0). */
+static void flush_ring(view_t *v, bool show)
 {
     if (!v->ring) {
         return;
@@ -300,7 +301,9 @@ static void flush_ring(view_t *v)
     for (long i = 0; i < v->ring_n; i++) {
         long k = (v->ring_pos + i) % v->ring_n;
         if (v->ring[k]) {
-            emit(v, v->ring[k]);
+            if (show) {
+                emit(v, v->ring[k]);
+            }
             free(v->ring[k]);
         }
     }
@@ -488,20 +491,17 @@ int main(int argc, char **argv)
     clp_path(path, sizeof(path), root, "alert/alert.log");
     view_t v = {.o = &o, .first_json = true};
     if (o.last_n >= 0 && !o.count) {
-        if (o.last_n == 0) {
-            o.last_n = 0;
-        }
-        v.ring_n = o.last_n ? o.last_n : 1;
+        v.ring_n = o.last_n > 0 ? o.last_n : 1;
         v.ring = calloc((size_t)v.ring_n, sizeof(char *));
     }
     off_t pos = 0;
     ino_t ino = 0;
-    int rc = o.last_n == 0 ? 0 : read_from(path, &pos, &ino, &v);
+    int rc = read_from(path, &pos, &ino, &v);
     if (rc < 0) {
         fprintf(stderr, "clpaltlog: cannot read %s: %s\n", path, strerror(-rc));
         return 1;
     }
-    flush_ring(&v);
+    flush_ring(&v, o.last_n != 0);
     if (o.count) {
         printf("%ld\n", v.matched);
     } else if (o.json && !o.follow) {
