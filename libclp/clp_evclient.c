@@ -266,8 +266,8 @@ static int enqueue(clp_evclient_t *ev, Clp__Event *e)
     clp__event__pack(e, q->packed);
     if (ev->n_queued >= MAX_QUEUED) {
         /* evt has been away for long: keep the event on disk instead of memory. */
-        int rc = clp_evclient_spool(ev->root, q->packed, q->len, ev->source,
-                                    (unsigned long long)q->seq);
+        int rc =
+            clp_evclient_spool(ev->root, q->packed, q->len, ev->source, (unsigned long long)q->seq);
         free(q->packed);
         free(q);
         ev->n_spooled++;

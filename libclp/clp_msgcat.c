@@ -162,8 +162,8 @@ int clp_msgcat_parse_level(const char *name)
         const char *name;
         int level;
     } names[] = {
-        {"INFO", CLP_LVL_INFO},       {"I", CLP_LVL_INFO},      {"WARN", CLP_LVL_WARNING},
-        {"WARNING", CLP_LVL_WARNING}, {"W", CLP_LVL_WARNING},   {"ERR", CLP_LVL_ERROR},
+        {"INFO", CLP_LVL_INFO},       {"I", CLP_LVL_INFO},    {"WARN", CLP_LVL_WARNING},
+        {"WARNING", CLP_LVL_WARNING}, {"W", CLP_LVL_WARNING}, {"ERR", CLP_LVL_ERROR},
         {"ERROR", CLP_LVL_ERROR},     {"E", CLP_LVL_ERROR},
     };
     for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++) {

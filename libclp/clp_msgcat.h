@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 enum {
-    CLP_DEST_ALERT = 1u << 0,  /* alert log (WebManager, clpaltlog), replicated */
+    CLP_DEST_ALERT = 1u << 0, /* alert log (WebManager, clpaltlog), replicated */
     CLP_DEST_SYSLOG = 1u << 1,
     CLP_DEST_MAIL = 1u << 2,
     CLP_DEST_TRAP = 1u << 3,

@@ -229,14 +229,12 @@ static const clp_msgdef_t catalogue[] = {
     {"rc", 204, I, AS, "System will be halted since activating resource(%1) failed."},
     {"rc", 205, I, AS, "System will be rebooted since activating resource(%1) failed."},
     {"rc", 206, I, AS, "Activating group(%1) will be continued since failover process failed."},
-    {"rc", 220, I, AS,
-     "Resource(%1) will be stopping again since stopping resource(%2) failed."},
+    {"rc", 220, I, AS, "Resource(%1) will be stopping again since stopping resource(%2) failed."},
     {"rc", 222, I, AS, "Group(%1) will be stopped since stopping resource(%2) failed."},
     {"rc", 223, I, AS, "Cluster daemon will be stopped since stopping resource(%1) failed."},
     {"rc", 224, I, AS, "System will be halted since stopping resource(%1) failed."},
     {"rc", 225, I, AS, "System will be rebooted since stopping resource(%1) failed."},
-    {"rc", 240, I, AS,
-     "System panic by sysrq is requested since activating resource(%1) failed."},
+    {"rc", 240, I, AS, "System panic by sysrq is requested since activating resource(%1) failed."},
     {"rc", 241, I, AS,
      "System reset by keepalive driver is requested since activating resource(%1) failed."},
     {"rc", 242, I, AS,
@@ -273,14 +271,12 @@ static const clp_msgdef_t catalogue[] = {
      "System reset by keepalive driver is requested since deactivating resource(%1) failed."},
     {"rc", 282, I, AS,
      "System panic by keepalive driver is requested since deactivating resource(%1) failed."},
-    {"rc", 283, I, AS,
-     "System reset by BMC is requested since deactivating resource(%1) failed."},
+    {"rc", 283, I, AS, "System reset by BMC is requested since deactivating resource(%1) failed."},
     {"rc", 284, I, AS,
      "System power down by BMC is requested since deactivating resource(%1) failed."},
     {"rc", 285, I, AS,
      "System power cycle by BMC is requested since deactivating resource(%1) failed."},
-    {"rc", 286, I, AS,
-     "Sending NMI by BMC is requested since deactivating resource(%1) failed."},
+    {"rc", 286, I, AS, "Sending NMI by BMC is requested since deactivating resource(%1) failed."},
     {"rc", 287, I, AS,
      "IO Fencing by ACPI driver is requested since deactivating resource(%1) failed."},
     {"rc", 300, E, AS,
@@ -318,8 +314,7 @@ static const clp_msgdef_t catalogue[] = {
     {"rc", 411, I, AS, "Script for forced stop has started."},
     {"rc", 412, I, AS, "Script for forced stop has completed."},
     {"rc", 420, E, AS, "An attempt to power down system by BMC failed. (destination server : %1)"},
-    {"rc", 421, E, AS,
-     "An attempt to power cycle system by BMC failed. (destination server : %1)"},
+    {"rc", 421, E, AS, "An attempt to power cycle system by BMC failed. (destination server : %1)"},
     {"rc", 422, E, AS, "An attempt to reset system by BMC failed. (destination server : %1)"},
     {"rc", 423, E, AS, "An attempt to send NMI by BMC failed. (destination server : %1)"},
     {"rc", 430, E, AS,
@@ -353,8 +348,12 @@ static const clp_msgdef_t catalogue[] = {
     {"rc", 514, I, AS, "Cluster action is set disabled."},
     {"rc", 515, I, AS, "Cluster action is set enabled."},
 
-    /* rm: resource monitor; mm: the same messages where the list gives them to mm too */
-#define RM_MM(id, lvl, dest, text) {"rm", id, lvl, dest, text}, {"mm", id, lvl, dest, text}
+/* rm: resource monitor; mm: the same messages where the list gives them to mm too */
+#define RM_MM(id, lvl, dest, text)                                                                 \
+    {"rm", id, lvl, dest, text},                                                                   \
+    {                                                                                              \
+        "mm", id, lvl, dest, text                                                                  \
+    }
     {"rm", 1, I, AS, "Monitoring %1 has started."},
     {"rm", 2, I, AS, "Monitoring %1 has stopped."},
     {"rm", 3, I, AS, "%1 is not monitored by this server."},
@@ -458,7 +457,8 @@ static const clp_msgdef_t catalogue[] = {
     {"rm", 100, W, AS,
      "Restart count exceeded the maximum of %1. Final action of monitoring %2 will not be "
      "executed."},
-    {"rm", 120, W, AS, "The virtual machine (%1) has been migrated to %2 by an external operation."},
+    {"rm", 120, W, AS,
+     "The virtual machine (%1) has been migrated to %2 by an external operation."},
     {"rm", 121, W, AS, "The virtual machine (%1) has been started by an external operation."},
     {"rm", 130, I, AS,
      "The collecting of detailed information triggered by monitor resource %1 error has been "
@@ -530,8 +530,7 @@ static const clp_msgdef_t catalogue[] = {
     {"mm", 914, I, AS, "Received a Fatal Trap from %1. (msg : %2)"},
     {"mm", 915, W, AS, "Received a Recoverble Trap.(Performance degradation) (msg : %1)"},
     {"mm", 916, W, AS, "Received a Recoverble Trap.(Predict) (msg : %1)"},
-    {"mm", 917, W, AS,
-     "Received a Recoverble Trap.(Performance degradation & Predict) (msg : %1)"},
+    {"mm", 917, W, AS, "Received a Recoverble Trap.(Performance degradation & Predict) (msg : %1)"},
 
     /* trnsv: transaction server (external notifications, clprexec) */
     {"trnsv", 1, E, AS, "There was a notification from external (IP=%1). but it was denied."},
@@ -545,7 +544,8 @@ static const clp_msgdef_t catalogue[] = {
     {"trnsv", 31, E, AS, "Attempted to execute action (%1). but it failed."},
     {"trnsv", 40, I, A, "Script before action of monitoring %1 has been executed."},
     {"trnsv", 41, I, A, "Script before action of monitoring %1 has been completed."},
-    {"trnsv", 42, E, A, "Attempted to execute script before action of monitoring %1. but it failed."},
+    {"trnsv", 42, E, A,
+     "Attempted to execute script before action of monitoring %1. but it failed."},
     {"trnsv", 50, E, S, "The system will be shutdown because cluster resume was failed."},
     {"trnsv", 51, E, S, "An attempt to shutdown the system failed."},
     {"trnsv", 83, I, AS, "Starting a dynamic adding resource %1."},
@@ -667,7 +667,7 @@ static const clp_msgdef_t catalogue[] = {
     {"down", 11, E, AS, "A request to shutdown %1 failed(%2)."},
     {"down", 12, E, AS, "A request to reboot %1 failed(%2)."},
 
-    /* monitor delay warnings of individual monitor types */
+/* monitor delay warnings of individual monitor types */
 #define DELAY_TEXT                                                                                 \
     "Detected a monitor delay in monitoring %1. (timeout=%2*%3 actual-time=%4 delay warning "      \
     "rate=%5)"

@@ -72,8 +72,8 @@ static void bput_crlf(buf_t *b, const char *s)
     }
 }
 
-char *clp_smtp_compose(const char *from, const char *const *to, size_t n_to,
-                       const char *subject, const char *body, time_t date)
+char *clp_smtp_compose(const char *from, const char *const *to, size_t n_to, const char *subject,
+                       const char *body, time_t date)
 {
     buf_t b = {0};
     char line[512];
@@ -326,11 +326,13 @@ static int send_data(conn_t *c, const char *msg)
     return rc < 0 ? rc : 0;
 }
 
-int clp_smtp_send(const clp_smtp_server_t *srv, const char *const *to, size_t n_to,
-                  const char *msg, char *err, size_t errlen)
+int clp_smtp_send(const clp_smtp_server_t *srv, const char *const *to, size_t n_to, const char *msg,
+                  char *err, size_t errlen)
 {
-    conn_t c = {.fd = -1, .timeout_ms = srv->timeout_ms > 0 ? srv->timeout_ms : 30000,
-                .err = err, .errlen = errlen};
+    conn_t c = {.fd = -1,
+                .timeout_ms = srv->timeout_ms > 0 ? srv->timeout_ms : 30000,
+                .err = err,
+                .errlen = errlen};
     char host[256];
     int rc;
 

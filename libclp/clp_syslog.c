@@ -22,16 +22,16 @@ struct clp_syslog {
     unsigned long sent, dropped;
 };
 
-size_t clp_syslog_format(char *out, size_t n, int facility, int severity, time_t t,
-                         const char *tag, int pid, const char *msg)
+size_t clp_syslog_format(char *out, size_t n, int facility, int severity, time_t t, const char *tag,
+                         int pid, const char *msg)
 {
     static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     struct tm tm;
     localtime_r(&t, &tm);
-    int k = snprintf(out, n, "<%d>%s %2d %02d:%02d:%02d %s[%d]: %s",
-                     facility * 8 + (severity & 7), mon[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec, tag, pid, msg);
+    int k =
+        snprintf(out, n, "<%d>%s %2d %02d:%02d:%02d %s[%d]: %s", facility * 8 + (severity & 7),
+                 mon[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, tag, pid, msg);
     return k < 0 ? 0 : (size_t)k;
 }
 

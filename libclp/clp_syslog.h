@@ -36,7 +36,7 @@ unsigned long clp_syslog_dropped(const clp_syslog_t *sl);
 
 /* Formats one record into out (at most n bytes with the NUL). t is the local
  * time stamp. Returns the length the record has (it may have been cut). */
-size_t clp_syslog_format(char *out, size_t n, int facility, int severity, time_t t,
-                         const char *tag, int pid, const char *msg);
+size_t clp_syslog_format(char *out, size_t n, int facility, int severity, time_t t, const char *tag,
+                         int pid, const char *msg);
 
 #endif

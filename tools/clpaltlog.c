@@ -107,9 +107,11 @@ static int parse_time(const char *s, uint64_t *out)
         unsigned long long v = strtoull(s, &end, 10);
         unsigned long long unit = 0;
         if (!errno && end[0] && !end[1]) {
-            unit = end[0] == 's' ? 1 : end[0] == 'm' ? 60 : end[0] == 'h' ? 3600
-                                   : end[0] == 'd'   ? 86400
-                                                     : 0;
+            unit = end[0] == 's'   ? 1
+                   : end[0] == 'm' ? 60
+                   : end[0] == 'h' ? 3600
+                   : end[0] == 'd' ? 86400
+                                   : 0;
         }
         if (unit) {
             time_t now = time(NULL);
@@ -208,8 +210,9 @@ static char *format_rec(const opts_t *o, const clp_alert_rec_t *r)
         strftime(tz, sizeof(tz), "%z", &tm);
         fputs("{\"server\":", f);
         json_str(f, r->origin);
-        fprintf(f, ",\"seq\":%" PRIu64 ",\"time\":\"%s.%03u%.3s:%s\",\"wall_ms\":%" PRIu64
-                   ",\"level\":\"%s\",\"module\":",
+        fprintf(f,
+                ",\"seq\":%" PRIu64 ",\"time\":\"%s.%03u%.3s:%s\",\"wall_ms\":%" PRIu64
+                ",\"level\":\"%s\",\"module\":",
                 r->seq, iso, (unsigned)(r->wall_ms % 1000), tz, tz + 3, r->wall_ms,
                 clp_msgcat_level_name(r->level));
         json_str(f, r->module);
@@ -364,8 +367,7 @@ static int print_status(const char *root)
         char err[256];
         req.payload_case = CLP__ENVELOPE__PAYLOAD_STATUS_REQUEST;
         req.status_request = &sr;
-        if (clp_rpc_local(zctx, root, services[i], &mctx, &req, &rep, 3000, err, sizeof(err)) <
-                0 ||
+        if (clp_rpc_local(zctx, root, services[i], &mctx, &req, &rep, 3000, err, sizeof(err)) < 0 ||
             rep->payload_case != CLP__ENVELOPE__PAYLOAD_STATUS_REPLY) {
             fprintf(stderr, "clpaltlog: clusterpro_%s: %s\n", services[i],
                     rep ? "unexpected reply" : err);
@@ -396,12 +398,18 @@ int main(int argc, char **argv)
 {
     enum { O_SERVER = 1000, O_MODULE, O_ID, O_GREP, O_SINCE, O_UNTIL, O_STATUS, O_ROOT };
     static const struct option lopts[] = {
-        {"server", required_argument, NULL, O_SERVER}, {"module", required_argument, NULL, O_MODULE},
-        {"id", required_argument, NULL, O_ID},         {"grep", required_argument, NULL, O_GREP},
-        {"since", required_argument, NULL, O_SINCE},   {"until", required_argument, NULL, O_UNTIL},
-        {"status", no_argument, NULL, O_STATUS},       {"root", required_argument, NULL, O_ROOT},
-        {"follow", no_argument, NULL, 'f'},            {"count", no_argument, NULL, 'c'},
-        {"output", required_argument, NULL, 'o'},      {"help", no_argument, NULL, 'h'},
+        {"server", required_argument, NULL, O_SERVER},
+        {"module", required_argument, NULL, O_MODULE},
+        {"id", required_argument, NULL, O_ID},
+        {"grep", required_argument, NULL, O_GREP},
+        {"since", required_argument, NULL, O_SINCE},
+        {"until", required_argument, NULL, O_UNTIL},
+        {"status", no_argument, NULL, O_STATUS},
+        {"root", required_argument, NULL, O_ROOT},
+        {"follow", no_argument, NULL, 'f'},
+        {"count", no_argument, NULL, 'c'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     opts_t o = {.id = -1, .last_n = -1};

@@ -91,8 +91,10 @@ static int move_into(const char *src, const char *dir, char *out, size_t n)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"root", required_argument, NULL, 'r'}, {"timeout", required_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'H'},       {NULL, 0, NULL, 0},
+        {"root", required_argument, NULL, 'r'},
+        {"timeout", required_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'H'},
+        {NULL, 0, NULL, 0},
     };
     const char *type = "type1", *host = NULL, *outdir = ".", *root_arg = NULL;
     bool local = false;
@@ -138,8 +140,8 @@ int main(int argc, char **argv)
         }
     }
     if (optind < argc || (local && host)) {
-        fprintf(stderr, "clplogcc: %s\n", local && host ? "-l and -h exclude each other"
-                                                         : "unexpected argument");
+        fprintf(stderr, "clplogcc: %s\n",
+                local && host ? "-l and -h exclude each other" : "unexpected argument");
         usage(stderr);
         return 2;
     }

@@ -54,9 +54,12 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"syslog", no_argument, NULL, 'S'}, {"alert", no_argument, NULL, 'A'},
-        {"mail", no_argument, NULL, 'M'},   {"trap", no_argument, NULL, 'T'},
-        {"root", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+        {"syslog", no_argument, NULL, 'S'},
+        {"alert", no_argument, NULL, 'A'},
+        {"mail", no_argument, NULL, 'M'},
+        {"trap", no_argument, NULL, 'T'},
+        {"root", required_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *text = NULL, *root_arg = NULL;
@@ -143,8 +146,7 @@ int main(int argc, char **argv)
     clp_evclient_destroy(&ev);
     zmq_ctx_term(zctx);
     if (rc < 0) {
-        fprintf(stderr, "clplogcmd: the message could not be sent or spooled: %s\n",
-                strerror(-rc));
+        fprintf(stderr, "clplogcmd: the message could not be sent or spooled: %s\n", strerror(-rc));
         return 1;
     }
     return 0;

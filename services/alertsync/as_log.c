@@ -214,8 +214,8 @@ const char *as_log_origin(const as_log_t *l, size_t i)
     return i < l->n_o ? l->o[i].name : NULL;
 }
 
-long as_log_read(as_log_t *l, const char *origin, uint64_t from, clp_alert_rec_t *recs,
-                 size_t max, size_t budget)
+long as_log_read(as_log_t *l, const char *origin, uint64_t from, clp_alert_rec_t *recs, size_t max,
+                 size_t budget)
 {
     origin_t *o = find(l, origin);
     size_t lo = 0, hi, k = 0, used = 0;

@@ -36,8 +36,8 @@ const char *as_log_origin(const as_log_t *l, size_t i);
 /* Reads the records of origin with seq >= from, in order, into recs (at most
  * max of them) until their text adds up to more than budget bytes (at least
  * one record is returned when there is one). Returns the count or -errno. */
-long as_log_read(as_log_t *l, const char *origin, uint64_t from, clp_alert_rec_t *recs,
-                 size_t max, size_t budget);
+long as_log_read(as_log_t *l, const char *origin, uint64_t from, clp_alert_rec_t *recs, size_t max,
+                 size_t budget);
 
 /* Times the index was rebuilt because the file was replaced. */
 unsigned long as_log_rebuilds(const as_log_t *l);

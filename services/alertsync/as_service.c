@@ -50,7 +50,7 @@ struct as_service {
     as_log_t *log;
     as_sync_t *sync;
     clp_aclient_t *evt;
-    clp_msg_ctx_t rx;      /* counts datagram rejects */
+    clp_msg_ctx_t rx; /* counts datagram rejects */
     clp_replay_t replay;
     peer_t *peers;
     size_t n_peers;
@@ -65,8 +65,7 @@ struct as_service {
 
 /* ---- sending ---- */
 
-static void send_env(as_service_t *as, Clp__Envelope *env, const struct sockaddr *sa,
-                     socklen_t len)
+static void send_env(as_service_t *as, Clp__Envelope *env, const struct sockaddr *sa, socklen_t len)
 {
     uint8_t *buf = xmalloc(CLP_DGRAM_MAX);
     clp_msg_stamp(&as->d->mctx, env);
@@ -111,8 +110,7 @@ static void announce(as_service_t *as)
             Clp__Envelope env = CLP__ENVELOPE__INIT;
             env.payload_case = CLP__ENVELOPE__PAYLOAD_ALERT_ANNOUNCE;
             env.alert_announce = &ann;
-            send_env(as, &env, (struct sockaddr *)&as->peers[i].addr[k],
-                     as->peers[i].addrlen[k]);
+            send_env(as, &env, (struct sockaddr *)&as->peers[i].addr[k], as->peers[i].addrlen[k]);
             as->announces_out++;
         }
     }
@@ -227,10 +225,10 @@ static void on_pull(as_service_t *as, const Clp__AlertPull *pull, const struct s
     if (!pull->origin || !pull->origin[0]) {
         return;
     }
-    size_t budget = pull->max_bytes && pull->max_bytes < PULL_BUDGET ? pull->max_bytes
-                                                                       : PULL_BUDGET;
-    long n = as_log_read(as->log, pull->origin, pull->from_seq, as->scratch, PULL_MAX_RECORDS,
-                         budget);
+    size_t budget =
+        pull->max_bytes && pull->max_bytes < PULL_BUDGET ? pull->max_bytes : PULL_BUDGET;
+    long n =
+        as_log_read(as->log, pull->origin, pull->from_seq, as->scratch, PULL_MAX_RECORDS, budget);
     if (n < 0) {
         n = 0;
     }
@@ -299,8 +297,7 @@ static void on_datagram(evutil_socket_t fd, short what, void *arg)
             break;
         }
         as->received++;
-        Clp__Envelope *env = clp_dgram_open(&as->d->keys, &as->rx, "alertsync udp", buf,
-                                            (size_t)n);
+        Clp__Envelope *env = clp_dgram_open(&as->d->keys, &as->rx, "alertsync udp", buf, (size_t)n);
         if (!env) {
             continue;
         }

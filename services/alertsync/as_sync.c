@@ -82,8 +82,8 @@ uint64_t as_sync_local_last(const as_sync_t *s, const char *origin)
     return o ? o->local : 0;
 }
 
-void as_sync_peer(as_sync_t *s, const char *peer, const char *origin, uint64_t first,
-                  uint64_t last, uint64_t now_ms)
+void as_sync_peer(as_sync_t *s, const char *peer, const char *origin, uint64_t first, uint64_t last,
+                  uint64_t now_ms)
 {
     origin_t *o = get(s, origin, true);
     if (!o || strlen(peer) >= AS_NAME_MAX) {

@@ -40,8 +40,8 @@ void as_sync_local(as_sync_t *s, const char *origin, uint64_t last);
 uint64_t as_sync_local_last(const as_sync_t *s, const char *origin);
 
 /* Peer announced that it holds origin's records first..last. */
-void as_sync_peer(as_sync_t *s, const char *peer, const char *origin, uint64_t first,
-                  uint64_t last, uint64_t now_ms);
+void as_sync_peer(as_sync_t *s, const char *peer, const char *origin, uint64_t first, uint64_t last,
+                  uint64_t now_ms);
 
 /* The pulls to send now (at most max); each is marked in flight. */
 size_t as_sync_pulls(as_sync_t *s, uint64_t now_ms, as_pull_t *out, size_t max);

@@ -141,10 +141,9 @@ void evt_notify_conf_load(const clp_conf_t *conf, evt_notify_conf_t *out)
             } else if (strcmp(field, "port") == 0) {
                 t->port = atoi(v) > 0 ? atoi(v) : 162;
             } else if (strcmp(field, "snmpver") == 0) {
-                t->version = (strcasecmp(v, "v1") == 0 || strcmp(v, "1") == 0 ||
-                              strcmp(v, "0") == 0)
-                                 ? 1
-                                 : 2;
+                t->version =
+                    (strcasecmp(v, "v1") == 0 || strcmp(v, "1") == 0 || strcmp(v, "0") == 0) ? 1
+                                                                                             : 2;
             } else if (strcmp(field, "snmpcom") == 0 && v[0]) {
                 snprintf(t->community, sizeof(t->community), "%s", v);
             }

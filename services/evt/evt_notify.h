@@ -61,8 +61,8 @@ typedef struct {
 void evt_notify_conf_load(const clp_conf_t *conf, evt_notify_conf_t *out);
 
 /* ok, the server that took it (or the last one tried) and a sentence. */
-typedef void (*evt_notify_result_fn)(void *arg, evt_notify_kind_t kind, bool ok,
-                                     const char *server, const char *message);
+typedef void (*evt_notify_result_fn)(void *arg, evt_notify_kind_t kind, bool ok, const char *server,
+                                     const char *message);
 
 typedef struct evt_notify evt_notify_t;
 

@@ -25,8 +25,7 @@ static void apply(const clp_conf_t *conf, const char *module, unsigned id, const
     }
 }
 
-unsigned evt_route_dest(const clp_conf_t *conf, const char *module, unsigned id,
-                        unsigned requested)
+unsigned evt_route_dest(const clp_conf_t *conf, const char *module, unsigned id, unsigned requested)
 {
     const clp_msgdef_t *def = clp_msgcat_find(module, id);
     unsigned dest = requested ? requested : def ? def->dest : (CLP_DEST_ALERT | CLP_DEST_SYSLOG);

@@ -115,8 +115,7 @@ static int store_event(evt_service_t *svc, const Clp__Event *e)
 }
 
 /* An alert evt raises itself (mail 5 / mail 6): straight into the router. */
-static void self_alert(evt_service_t *svc, const char *module, unsigned id,
-                       const char *const *args)
+static void self_alert(evt_service_t *svc, const char *module, unsigned id, const char *const *args)
 {
     const clp_msgdef_t *def = clp_msgcat_find(module, id);
     if (!def) {
@@ -249,8 +248,7 @@ static void on_records(void *arg, clp_srv_req_t *req, const Clp__Envelope *env)
     svc->remote_batches++;
     if (w < 0) {
         svc->store_errors++;
-        clp_srv_reply_error(req, (int)w, "the alert log cannot be written: %s",
-                            strerror((int)-w));
+        clp_srv_reply_error(req, (int)w, "the alert log cannot be written: %s", strerror((int)-w));
         return;
     }
     svc->remote_written += (unsigned long)w;

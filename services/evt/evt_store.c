@@ -392,9 +392,8 @@ uint64_t evt_store_source_hwm(const evt_store_t *st, const char *source)
     return e ? e->value : 0;
 }
 
-void evt_store_origins(const evt_store_t *st, void (*fn)(void *arg, const char *origin,
-                                                         uint64_t last_seq),
-                       void *arg)
+void evt_store_origins(const evt_store_t *st,
+                       void (*fn)(void *arg, const char *origin, uint64_t last_seq), void *arg)
 {
     for (size_t i = 0; i < st->origins.n; i++) {
         fn(arg, st->origins.v[i].key, st->origins.v[i].value);

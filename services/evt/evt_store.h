@@ -69,9 +69,8 @@ uint64_t evt_store_last_seq(const evt_store_t *st, const char *origin);
 uint64_t evt_store_source_hwm(const evt_store_t *st, const char *source);
 
 /* Calls fn for every origin known (name, last seq). */
-void evt_store_origins(const evt_store_t *st, void (*fn)(void *arg, const char *origin,
-                                                         uint64_t last_seq),
-                       void *arg);
+void evt_store_origins(const evt_store_t *st,
+                       void (*fn)(void *arg, const char *origin, uint64_t last_seq), void *arg);
 
 long evt_store_count(const evt_store_t *st);
 unsigned long evt_store_written(const evt_store_t *st);

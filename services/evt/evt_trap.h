@@ -19,8 +19,8 @@
 
 typedef struct {
     char host[256];
-    int port;          /* 162 */
-    int version;       /* 1 or 2 (v2c) */
+    int port;    /* 162 */
+    int version; /* 1 or 2 (v2c) */
     char community[64];
 } evt_trap_dest_t;
 

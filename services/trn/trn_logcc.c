@@ -138,8 +138,7 @@ static void on_child_out(evutil_socket_t fd, short what, void *arg)
 static void on_child_timeout(evutil_socket_t fd, short what, void *arg)
 {
     child_t *c = arg;
-    clp_warn("log packing process %d did not finish in %d s: killed", (int)c->pid,
-             CHILD_TIMEOUT_S);
+    clp_warn("log packing process %d did not finish in %d s: killed", (int)c->pid, CHILD_TIMEOUT_S);
     kill(-c->pid, SIGKILL);
 }
 
@@ -295,8 +294,8 @@ static int prepare_local(logcc_t *lc, const char *job, const char *type, child_d
     snprintf(out, outlen, "%s/out-%s.tar.gz", lc->dir, job);
     snprintf(tmp, sizeof(tmp), "%s/tmp-%s", lc->dir, job);
     unlink(out);
-    const char *args[] = {lc->t->d->root, out, tmp, lc->t->d->server,
-                          type && type[0] ? type : "type1", NULL};
+    const char *args[] = {
+        lc->t->d->root, out, tmp, lc->t->d->server, type && type[0] ? type : "type1", NULL};
     lc->prepares++;
     return spawn(lc, prepare_script, args, fn, arg);
 }
@@ -352,8 +351,8 @@ void trn_logcc_on_chunk(void *arg, clp_srv_req_t *req, const Clp__Envelope *env)
         clp_srv_reply_error(req, -errno, "no archive for job %s", r->job);
         return;
     }
-    size_t max = r->max_bytes && r->max_bytes < TRN_LOGCC_CHUNK_MAX ? r->max_bytes
-                                                                   : TRN_LOGCC_CHUNK_MAX;
+    size_t max =
+        r->max_bytes && r->max_bytes < TRN_LOGCC_CHUNK_MAX ? r->max_bytes : TRN_LOGCC_CHUNK_MAX;
     uint8_t *buf = xmalloc(max);
     ssize_t n = pread(fd, buf, max, (off_t)r->offset);
     struct stat st;
@@ -421,8 +420,7 @@ static void job_free(job_t *j)
             close(j->src[i].fd);
         }
         if (j->src[i].ac) {
-            event_base_once(lc->t->d->base, -1, EV_TIMEOUT, free_aclient_later, j->src[i].ac,
-                            NULL);
+            event_base_once(lc->t->d->base, -1, EV_TIMEOUT, free_aclient_later, j->src[i].ac, NULL);
         }
     }
     free(j->src);
@@ -546,8 +544,7 @@ static void on_chunk_reply(void *arg, const Clp__Envelope *rep)
         source_done(s, false, "%s", rep->error_reply->message);
         return;
     }
-    if (rep->payload_case != CLP__ENVELOPE__PAYLOAD_LOG_CHUNK ||
-        rep->log_chunk->offset != s->got) {
+    if (rep->payload_case != CLP__ENVELOPE__PAYLOAD_LOG_CHUNK || rep->log_chunk->offset != s->got) {
         source_done(s, false, "unexpected answer from its trn");
         return;
     }
@@ -697,8 +694,10 @@ void trn_logcc_on_collect(void *arg, clp_srv_req_t *req, const Clp__Envelope *en
     const clp_conf_t *c = d->conf;
 
     if (!type_ok(r->type)) {
-        clp_srv_reply_error(req, -EINVAL, "unknown log collection type '%s' (type1, type2, "
-                                          "type3)", r->type);
+        clp_srv_reply_error(req, -EINVAL,
+                            "unknown log collection type '%s' (type1, type2, "
+                            "type3)",
+                            r->type);
         return;
     }
     for (size_t i = 0; i < r->n_servers; i++) {

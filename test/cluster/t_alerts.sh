@@ -128,4 +128,6 @@ for r in json.load(sys.stdin):
     last[o] = q
 ' || fail "$s: records out of order"
 done
-on srv1 clpaltlog --status | grep -E 'evt (events_duplicate|remote_gaps_refused)|alertsync (datagrams_rejected|pulls_sent)' >&2 || true
+on srv1 clpaltlog --status |
+    grep -E 'evt (events_duplicate|remote_gaps_refused)|alertsync (datagrams_rejected|pulls_sent)' \
+        >&2 || true

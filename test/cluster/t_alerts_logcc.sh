@@ -45,8 +45,10 @@ mkdir -p "$TEST_TMP/x"
 tar xzf "${archives[0]}" -C "$TEST_TMP/x"
 [ "$(md5sum <"$TEST_TMP/x/srv2/log/big.bin" | cut -d' ' -f1)" = "$big_sum" ] ||
     fail "srv2's 9 MiB log did not arrive intact"
-grep -q 'logcc marker' "$TEST_TMP/x/srv2/alert/alert.log" || fail "srv2's alert log is not the real one"
-grep -q 'srv3' "$TEST_TMP/x/srv3/sysinfo/hostname.txt" || fail "srv3's system information is not srv3's"
+grep -q 'logcc marker' "$TEST_TMP/x/srv2/alert/alert.log" ||
+    fail "srv2's alert log is not the real one"
+grep -q 'srv3' "$TEST_TMP/x/srv3/sysinfo/hostname.txt" ||
+    fail "srv3's system information is not srv3's"
 
 # -l: this server only
 rm -rf "$out" && mkdir -p "$out"

@@ -137,7 +137,6 @@ static void test_store_remote(void **state)
     unlink(path);
 }
 
-
 static clp_alert_rec_t remote_rec(const char *origin, uint64_t seq)
 {
     clp_alert_rec_t r = {0};
@@ -163,13 +162,12 @@ static void test_store_remote_contiguity(void **state)
     assert_int_equal(evt_store_last_seq(st, "srv2"), 0);
     assert_int_equal(evt_store_count(st), 0);
 
-    clp_alert_rec_t batch[7] = {remote_rec("srv2", 1), remote_rec("srv3", 1),
-                                remote_rec("srv2", 2), remote_rec("srv2", 2),
-                                remote_rec("srv3", 3), remote_rec("srv2", 3),
+    clp_alert_rec_t batch[7] = {remote_rec("srv2", 1), remote_rec("srv3", 1), remote_rec("srv2", 2),
+                                remote_rec("srv2", 2), remote_rec("srv3", 3), remote_rec("srv2", 3),
                                 remote_rec("srv3", 4)};
     size_t gaps = 0;
     long w = evt_store_append_remote_batch(st, batch, 7, &gaps);
-    assert_int_equal(w, 4); /* srv2 1,2,3 and srv3 1 */
+    assert_int_equal(w, 4);    /* srv2 1,2,3 and srv3 1 */
     assert_int_equal(gaps, 2); /* srv3 3 and 4 wait for srv3 2 */
     assert_int_equal(evt_store_last_seq(st, "srv2"), 3);
     assert_int_equal(evt_store_last_seq(st, "srv3"), 1);

@@ -101,16 +101,16 @@ static void test_syslog_line_and_mail_body(void **state)
 
 static void test_notify_conf(void **state)
 {
-    clp_conf_t *c = load(
-        "<mail><address>a@x; b@y</address><smtp><timeout>7</timeout>"
-        "<smtpsrv id=\"0\"><priority>2</priority><srvname>mx2</srvname></smtpsrv>"
-        "<smtpsrv id=\"1\"><priority>1</priority><srvname>mx1</srvname><port>587</port>"
-        "<senderaddress>clp@x</senderaddress><auth>1</auth><authmethod>LOGIN</authmethod>"
-        "<username>u</username><passwd>p</passwd></smtpsrv></smtp></mail>"
-        "<trap><snmpsrv id=\"0\"><srvname>nms</srvname><snmpver>v1</snmpver>"
-        "<snmpcom>secret</snmpcom></snmpsrv><snmpsrv id=\"1\"><srvname>nms2</srvname>"
-        "<port>1162</port></snmpsrv></trap>",
-        "");
+    clp_conf_t *c =
+        load("<mail><address>a@x; b@y</address><smtp><timeout>7</timeout>"
+             "<smtpsrv id=\"0\"><priority>2</priority><srvname>mx2</srvname></smtpsrv>"
+             "<smtpsrv id=\"1\"><priority>1</priority><srvname>mx1</srvname><port>587</port>"
+             "<senderaddress>clp@x</senderaddress><auth>1</auth><authmethod>LOGIN</authmethod>"
+             "<username>u</username><passwd>p</passwd></smtpsrv></smtp></mail>"
+             "<trap><snmpsrv id=\"0\"><srvname>nms</srvname><snmpver>v1</snmpver>"
+             "<snmpcom>secret</snmpcom></snmpsrv><snmpsrv id=\"1\"><srvname>nms2</srvname>"
+             "<port>1162</port></snmpsrv></trap>",
+             "");
     evt_notify_conf_t nc;
     evt_notify_conf_load(c, &nc);
     assert_string_equal(nc.address, "a@x; b@y");

@@ -139,10 +139,10 @@ static void test_documented_rows(void **state)
 /* Every module type the product has use for is present. */
 static void test_module_types(void **state)
 {
-    static const char *const mods[] = {"pm",    "nm",     "rc",     "rm",   "mm",    "cl",
-                                       "down",  "monp",   "trnsv",  "cfmgr", "webmgr", "lanhb",
-                                       "lankhb", "diskhb", "comhb", "userw", "fip",   "vip",
-                                       "disk",  "apisv",  "mail",   "vipw", "ddnsw"};
+    static const char *const mods[] = {"pm",     "nm",     "rc",    "rm",    "mm",     "cl",
+                                       "down",   "monp",   "trnsv", "cfmgr", "webmgr", "lanhb",
+                                       "lankhb", "diskhb", "comhb", "userw", "fip",    "vip",
+                                       "disk",   "apisv",  "mail",  "vipw",  "ddnsw"};
     for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {
         bool found = false;
         for (const clp_msgdef_t *d = clp_msgcat_all(); d->module && !found; d++) {
@@ -157,12 +157,9 @@ static void test_module_types(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_format),
-        cmocka_unit_test(test_format_printf_forms),
-        cmocka_unit_test(test_levels),
-        cmocka_unit_test(test_unique_and_valid),
-        cmocka_unit_test(test_documented_rows),
-        cmocka_unit_test(test_module_types),
+        cmocka_unit_test(test_format),          cmocka_unit_test(test_format_printf_forms),
+        cmocka_unit_test(test_levels),          cmocka_unit_test(test_unique_and_valid),
+        cmocka_unit_test(test_documented_rows), cmocka_unit_test(test_module_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

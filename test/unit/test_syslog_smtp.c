@@ -27,8 +27,13 @@
 static void test_syslog_format(void **state)
 {
     char out[256];
-    struct tm tm = {.tm_year = 124, .tm_mon = 2, .tm_mday = 5, .tm_hour = 9, .tm_min = 7,
-                    .tm_sec = 3, .tm_isdst = -1};
+    struct tm tm = {.tm_year = 124,
+                    .tm_mon = 2,
+                    .tm_mday = 5,
+                    .tm_hour = 9,
+                    .tm_min = 7,
+                    .tm_sec = 3,
+                    .tm_isdst = -1};
     time_t t = mktime(&tm);
     clp_syslog_format(out, sizeof(out), CLP_SYSLOG_FAC_DAEMON, LOG_INFO, t, "expresscls", 42,
                       "[I] <type: rc><event: 61> Failover group failover1 has completed.");
@@ -171,8 +176,12 @@ static int run(fake_t *f, const char *user, const char *body, char *err, size_t 
     pthread_create(&th, NULL, fake_server, f);
     const char *to[] = {"ops@example.test"};
     char *msg = clp_smtp_compose("clp@example.test", to, 1, "CLUSTERPRO", body, time(NULL));
-    clp_smtp_server_t srv = {.host = "127.0.0.1", .port = port, .from = "clp@example.test",
-                             .username = user, .password = "secret", .timeout_ms = 500};
+    clp_smtp_server_t srv = {.host = "127.0.0.1",
+                             .port = port,
+                             .from = "clp@example.test",
+                             .username = user,
+                             .password = "secret",
+                             .timeout_ms = 500};
     int rc = clp_smtp_send(&srv, to, 1, msg, err, errlen);
     free(msg);
     pthread_join(th, NULL);
