@@ -33,6 +33,7 @@ struct clp_srv_req {
     char sender[64];
     char origin[48];
     char peer[64];
+    char user[80];
 };
 
 static void on_message(void *arg, void *sock, zmq_msg_t *parts, int nparts)
@@ -65,6 +66,8 @@ static void on_message(void *arg, void *sock, zmq_msg_t *parts, int nparts)
     snprintf(req->origin, sizeof(req->origin), "%s", env->origin);
     const char *peer = zmq_msg_gets(&parts[1], "Peer-Address");
     snprintf(req->peer, sizeof(req->peer), "%s", peer ? peer : "");
+    const char *user = zmq_msg_gets(&parts[1], "User-Id");
+    snprintf(req->user, sizeof(req->user), "%s", user ? user : "");
 
     for (const clp_srv_handler_t *h = srv->table; h && h->fn; h++) {
         if (h->payload_case == (int)env->payload_case) {
@@ -180,6 +183,16 @@ const char *clp_srv_req_origin(const clp_srv_req_t *req)
 const char *clp_srv_req_peer(const clp_srv_req_t *req)
 {
     return req->peer;
+}
+
+const char *clp_srv_req_user(const clp_srv_req_t *req)
+{
+    return req->user;
+}
+
+void clp_srv_drop(clp_srv_req_t *req)
+{
+    free(req);
 }
 
 unsigned long clp_srv_requests(const clp_srv_t *srv)

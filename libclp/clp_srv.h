@@ -52,6 +52,13 @@ const char *clp_srv_req_origin(const clp_srv_req_t *req);
 /* The peer address ZeroMQ reported for the connection ("" for ipc). */
 const char *clp_srv_req_peer(const clp_srv_req_t *req);
 
+/* The ZAP user of the connection: "cluster" (a cluster member), "client:NAME"
+ * (an outside host's key), or "" (ipc, no authentication). */
+const char *clp_srv_req_user(const clp_srv_req_t *req);
+
+/* Frees req without replying (for fire-and-forget messages). */
+void clp_srv_drop(clp_srv_req_t *req);
+
 /* Counters for status replies. */
 unsigned long clp_srv_requests(const clp_srv_t *srv);
 unsigned long clp_srv_rejected(const clp_srv_t *srv);

@@ -37,8 +37,7 @@ static void on_node_state(void *arg, clp_srv_req_t *req, const Clp__Envelope *en
 {
     core_t *c = CORE(arg);
     peer_store(c->peer, env->sender, env->node_state);
-    /* Fire and forget: the sender does not wait; the reply is dropped by it. */
-    clp_srv_reply_error(req, 0, "ok");
+    clp_srv_drop(req); /* fire and forget */
 }
 
 static void on_group_request(void *arg, clp_srv_req_t *req, const Clp__Envelope *env)
@@ -117,6 +116,15 @@ static void on_cluster_request(void *arg, clp_srv_req_t *req, const Clp__Envelop
         }
         core_set_toratio(c, cr->ratio, cr->ratio > 1 ? clp_wall_ms() + cr->period_ms : 0);
         generic(req, true, "Command succeeded.");
+        return;
+    case CLP__CLUSTER_REQUEST__OP__SKIPWAIT:
+        if (nm_syncing(c->nm)) {
+            nm_skip_sync(c->nm);
+            CLP_ALERT(c->d->ev, "nm", 9);
+            generic(req, true, "Command succeeded.");
+        } else {
+            generic(req, false, "the cluster service is not waiting for the other servers");
+        }
         return;
     case CLP__CLUSTER_REQUEST__OP__CLEAR_TORATIO:
         core_set_toratio(c, 1, 0);

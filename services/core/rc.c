@@ -352,15 +352,28 @@ static void finish_activation(rc_t *rc, int g)
 {
     grt_t *G = &rc->grp[g];
     core_t *c = rc->c;
-    bool all_ok = true;
+    bool all_ok = true, scope_ok = true;
     for (int i = 0; i < G->n_members; i++) {
         const rrt_t *o = &rc->rsc[G->members[i]];
         if (o->type && !member_done_ok(o)) {
             all_ok = false;
+            if ((G->scope >> i) & 1u) {
+                scope_ok = false;
+            }
         }
     }
     G->op = LOP_NONE;
     G->halted = false;
+    if (G->scope != ~0ull) {
+        /* A single resource started (clprsc): the group is whole or partial. */
+        G->scope = ~0ull;
+        rc_set_local_state(rc, g, all_ok ? CLP__GROUP_STATE__GROUP_ONLINE
+                                         : CLP__GROUP_STATE__GROUP_ONLINE_FAILURE);
+        rc_persist_save(rc);
+        rc_report(rc, g, CLP__GROUP_EVENT__KIND__DONE, scope_ok,
+                  scope_ok ? "" : "the resource failed to start", NULL);
+        return;
+    }
     rc_set_local_state(rc, g, all_ok ? CLP__GROUP_STATE__GROUP_ONLINE
                                      : CLP__GROUP_STATE__GROUP_ONLINE_FAILURE);
     CLP_ALERT(c->d->ev, "rc", all_ok ? 11 : 12, G->conf->name);
@@ -386,14 +399,15 @@ static void step_activate(rc_t *rc, int g)
         if (running == 0) {
             G->stop_after = false;
             G->op = LOP_NONE;
-            rc_local_deactivate(rc, g, "GROUPSTOP", G->op_id);
+            rc_local_deactivate(rc, g, "GROUPSTOP", G->op_id, G->op_origin);
         }
         return;
     }
     if (!G->halted) {
         for (int i = 0; i < G->n_members; i++) {
             rrt_t *R = &rc->rsc[G->members[i]];
-            if (!R->type || R->child || R->state != CLP__GROUP_STATE__GROUP_OFFLINE) {
+            if (!R->type || R->child || R->state != CLP__GROUP_STATE__GROUP_OFFLINE ||
+                !((G->scope >> i) & 1u)) {
                 continue;
             }
             bool ready = true;
@@ -419,12 +433,14 @@ static void step_activate(rc_t *rc, int g)
     }
 }
 
-void rc_local_activate(rc_t *rc, int g, const char *event, uint64_t op_id, const char *prev)
+void rc_local_activate(rc_t *rc, int g, const char *event, uint64_t op_id, const char *prev,
+                       int origin)
 {
     grt_t *G = &rc->grp[g];
     core_t *c = rc->c;
     G->op = LOP_ACTIVATE;
     G->op_id = op_id;
+    G->op_origin = origin;
     G->want_failover = false;
     G->halted = false;
     G->stop_after = false;
@@ -465,8 +481,19 @@ static void finish_deactivation(rc_t *rc, int g)
     }
     G->op = LOP_NONE;
     if (G->scope != ~0ull) {
-        /* A resource restart: the rest of the group stays; the master restarts it. */
+        /* A resource restart (the master starts it again next) or a single
+         * resource stop (clprsc): the rest of the group stays. */
         G->scope = ~0ull;
+        if (strcmp(G->factor, "RESOURCESTOP") == 0) {
+            bool any = false;
+            for (int i = 0; i < G->n_members; i++) {
+                if (rc->rsc[G->members[i]].state != CLP__GROUP_STATE__GROUP_OFFLINE) {
+                    any = true;
+                }
+            }
+            rc_set_local_state(rc, g, any ? CLP__GROUP_STATE__GROUP_ONLINE_FAILURE
+                                          : CLP__GROUP_STATE__GROUP_OFFLINE);
+        }
         rc_persist_save(rc);
         rc_report(rc, g, CLP__GROUP_EVENT__KIND__DONE, all_ok,
                   all_ok ? "" : "the resource failed to stop", NULL);
@@ -523,7 +550,7 @@ static void step_deactivate(rc_t *rc, int g)
     }
 }
 
-void rc_local_deactivate(rc_t *rc, int g, const char *factor, uint64_t op_id)
+void rc_local_deactivate(rc_t *rc, int g, const char *factor, uint64_t op_id, int origin)
 {
     grt_t *G = &rc->grp[g];
     core_t *c = rc->c;
@@ -532,6 +559,7 @@ void rc_local_deactivate(rc_t *rc, int g, const char *factor, uint64_t op_id)
     }
     G->op = LOP_DEACTIVATE;
     G->op_id = op_id;
+    G->op_origin = origin;
     G->want_failover = false;
     if (G->scope == 0) {
         G->scope = ~0ull;
@@ -551,7 +579,7 @@ void rc_local_deactivate(rc_t *rc, int g, const char *factor, uint64_t op_id)
 }
 
 void rc_local_deactivate_resource(rc_t *rc, int g, const char *resource, const char *factor,
-                                  uint64_t op_id)
+                                  bool force, uint64_t op_id, int origin)
 {
     grt_t *G = &rc->grp[g];
     int target = -1;
@@ -561,6 +589,8 @@ void rc_local_deactivate_resource(rc_t *rc, int g, const char *resource, const c
         }
     }
     if (target < 0 || G->op != LOP_NONE) {
+        G->op_id = op_id;
+        G->op_origin = origin;
         rc_report(rc, g, CLP__GROUP_EVENT__KIND__DONE, false,
                   target < 0 ? "no such resource in the group" : "the group is busy", NULL);
         return;
@@ -576,13 +606,88 @@ void rc_local_deactivate_resource(rc_t *rc, int g, const char *resource, const c
             }
         }
     }
+    if (!force && strcmp(factor ? factor : "", "RESOURCESTOP") == 0) {
+        for (int i = 0; i < G->n_members; i++) {
+            const rrt_t *d = &rc->rsc[G->members[i]];
+            if (i != target && ((scope >> i) & 1u) && d->state != CLP__GROUP_STATE__GROUP_OFFLINE) {
+                G->op_id = op_id;
+                G->op_origin = origin;
+                char why[300];
+                snprintf(why, sizeof(why), "%s depends on %s and is active (use -f)",
+                         d->conf->name, resource);
+                rc_report(rc, g, CLP__GROUP_EVENT__KIND__DONE, false, why, NULL);
+                return;
+            }
+        }
+    }
     G->scope = scope;
     G->op = LOP_DEACTIVATE;
     G->op_id = op_id;
+    G->op_origin = origin;
     snprintf(G->factor, sizeof(G->factor), "%s", factor ? factor : "RESOURCERESTART");
-    CLP_ALERT(rc->c->d->ev, "rc", 80, resource);
+    if (strcmp(G->factor, "RESOURCERESTART") == 0) {
+        CLP_ALERT(rc->c->d->ev, "rc", 80, resource);
+    }
     rc_persist_save(rc);
     step_deactivate(rc, g);
+}
+
+void rc_local_activate_resource(rc_t *rc, int g, const char *resource, bool force,
+                                uint64_t op_id, int origin)
+{
+    grt_t *G = &rc->grp[g];
+    int target = -1;
+    for (int i = 0; i < G->n_members; i++) {
+        if (strcmp(rc->rsc[G->members[i]].conf->name, resource) == 0) {
+            target = i;
+        }
+    }
+    if (target < 0 || G->op != LOP_NONE) {
+        G->op_id = op_id;
+        G->op_origin = origin;
+        rc_report(rc, g, CLP__GROUP_EVENT__KIND__DONE, false,
+                  target < 0 ? "no such resource in the group" : "the group is busy", NULL);
+        return;
+    }
+    /* The resource and, with force, everything it depends on, transitively. */
+    uint64_t scope = 1ull << target;
+    for (bool grew = force; grew;) {
+        grew = false;
+        for (int i = 0; i < G->n_members; i++) {
+            if (((scope >> i) & 1u) && (rc->rsc[G->members[i]].deps & ~scope)) {
+                scope |= rc->rsc[G->members[i]].deps;
+                grew = true;
+            }
+        }
+    }
+    rrt_t *R = &rc->rsc[G->members[target]];
+    for (int k = 0; k < G->n_members && !force; k++) {
+        const rrt_t *d = &rc->rsc[G->members[k]];
+        if (((R->deps >> k) & 1u) && d->type && d->state != CLP__GROUP_STATE__GROUP_ONLINE) {
+            G->op_id = op_id;
+            G->op_origin = origin;
+            char why[300];
+            snprintf(why, sizeof(why), "%s depends on %s, which is not active (use -f)",
+                     R->conf->name, d->conf->name);
+            rc_report(rc, g, CLP__GROUP_EVENT__KIND__DONE, false, why, NULL);
+            return;
+        }
+    }
+    G->scope = scope;
+    G->op = LOP_ACTIVATE;
+    G->op_id = op_id;
+    G->op_origin = origin;
+    G->want_failover = false;
+    G->halted = false;
+    G->stop_after = false;
+    G->failed_member = -1;
+    snprintf(G->event, sizeof(G->event), "START");
+    G->factor[0] = '\0';
+    if (G->local == CLP__GROUP_STATE__GROUP_OFFLINE) {
+        rc_set_local_state(rc, g, CLP__GROUP_STATE__GROUP_ONLINE_PENDING);
+    }
+    rc_persist_save(rc);
+    step_activate(rc, g);
 }
 
 /* ---- announce (after a dual activation) ---- */
@@ -631,7 +736,10 @@ void rc_report(rc_t *rc, int g, Clp__GroupEvent__Kind kind, bool ok, const char 
     ev.ok = ok;
     ev.message = (char *)(msg ? msg : "");
     ev.resource = (char *)(resource ? resource : "");
-    int m = nm_master(c->nm);
+    /* The server that commanded the operation tracks it; else the master. */
+    int m = G->op_origin >= 0 && nm_peer_state(c->nm, G->op_origin) == NM_PEER_UP
+                ? G->op_origin
+                : nm_master(c->nm);
     if (m == c->self) {
         rc_master_on_event(rc, c->self, &ev);
         return;
@@ -832,29 +940,53 @@ void rc_quick_fence(core_t *c)
     }
 }
 
+static void on_handoff_answer(void *arg, bool ok, const char *msg)
+{
+    grt_t *G = arg;
+    if (ok) {
+        return;
+    }
+    clp_warn("group %s: no failover while stopping this server (%s): stopping it here",
+             G->conf->name, msg);
+    G->handoff = false;
+    rc_stop_groups(G->rc_core, false);
+}
+
 void rc_stop_groups(core_t *c, bool cluster_wide)
 {
     rc_t *rc = RC(c);
     rc->stopping = true;
     rc->stop_cluster_wide = cluster_wide;
     bool busy = false;
+    uint64_t others = nm_online_mask(c->nm) & ~(1ull << c->self);
     for (size_t g = 0; g < rc->n_grp; g++) {
         grt_t *G = &rc->grp[g];
+        if (G->local == CLP__GROUP_STATE__GROUP_OFFLINE && G->op == LOP_NONE) {
+            G->handoff = false;
+            continue;
+        }
+        busy = true;
         if (G->op == LOP_ACTIVATE) {
             /* Let the in-flight activation settle, then stop it. */
             G->stop_after = true;
-            busy = true;
             continue;
         }
-        if (G->op == LOP_DEACTIVATE) {
-            busy = true;
+        if (G->op == LOP_DEACTIVATE || G->handoff) {
             continue;
         }
-        if (G->local != CLP__GROUP_STATE__GROUP_OFFLINE) {
-            rc_local_deactivate(rc, (int)g, cluster_wide ? "CLUSTERSHUTDOWN" : "SERVERSHUTDOWN",
-                                0);
-            busy = true;
+        /* One server stopping: its groups fail over to the others (the stop
+         * scripts see CLP_FACTOR=SERVERSHUTDOWN, the start scripts there
+         * CLP_EVENT=FAILOVER). The whole cluster stopping: they just stop. */
+        if (!cluster_wide && others && G->conf->failover_auto && nm_master(c->nm) >= 0) {
+            G->handoff = true;
+            G->rc_core = c;
+            if (rc_request_handoff(c, G->conf->name, on_handoff_answer, G) == 0) {
+                continue;
+            }
+            G->handoff = false;
         }
+        rc_local_deactivate(rc, (int)g, cluster_wide ? "CLUSTERSHUTDOWN" : "SERVERSHUTDOWN", 0,
+                            -1);
     }
     if (!busy) {
         core_groups_stopped(c);
@@ -894,7 +1026,7 @@ void rc_tick(core_t *c, uint64_t now)
                         clp_warn("group %s is also online on %s, which has priority: stopping "
                                  "it here",
                                  G->conf->name, c->conf->servers[k].name);
-                        rc_local_deactivate(rc, (int)g, "GROUPSTOP", 0);
+                        rc_local_deactivate(rc, (int)g, "GROUPSTOP", 0, -1);
                     }
                 }
             }

@@ -32,6 +32,8 @@ typedef enum {
     M_RESTART,
     M_TAKEOVER,
     M_FAILBACK,
+    M_RSC_START, /* clprsc -s */
+    M_RSC_STOP,  /* clprsc -t */
 } mkind_t;
 
 typedef struct mop {
@@ -57,6 +59,9 @@ typedef struct {
     Clp__GroupState local;
     lop_t op;
     uint64_t op_id;
+    int op_origin;           /* server that commanded the operation (its master), -1 local */
+    bool handoff;            /* stopping this server: a failover elsewhere was requested */
+    core_t *rc_core;         /* for callbacks that only get the group */
     char event[16];
     char factor[24];
     bool want_failover;  /* activation failed: waiting for the master's answer */
@@ -93,11 +98,15 @@ struct rc {
 };
 
 /* rc.c: local execution */
-void rc_local_activate(rc_t *rc, int g, const char *event, uint64_t op_id, const char *prev);
-void rc_local_deactivate(rc_t *rc, int g, const char *factor, uint64_t op_id);
+void rc_local_activate(rc_t *rc, int g, const char *event, uint64_t op_id, const char *prev,
+                       int origin);
+void rc_local_deactivate(rc_t *rc, int g, const char *factor, uint64_t op_id, int origin);
+/* Starts one member (and, with force, what it depends on): clprsc -s. */
+void rc_local_activate_resource(rc_t *rc, int g, const char *resource, bool force,
+                                uint64_t op_id, int origin);
 /* Stops one member and everything that depends on it (a resource restart). */
 void rc_local_deactivate_resource(rc_t *rc, int g, const char *resource, const char *factor,
-                                  uint64_t op_id);
+                                  bool force, uint64_t op_id, int origin);
 void rc_local_no_failover(rc_t *rc, int g);
 void rc_local_announce(rc_t *rc, int g);
 void rc_set_local_state(rc_t *rc, int g, Clp__GroupState s);
@@ -107,6 +116,8 @@ void rc_report(rc_t *rc, int g, Clp__GroupEvent__Kind kind, bool ok, const char 
                const char *resource);
 
 /* rc_master.c */
+/* Asks the master to fail group over to another server because this one stops. */
+int rc_request_handoff(core_t *c, const char *group, rc_done_fn done, void *arg);
 void rc_master_on_event(rc_t *rc, int from, const Clp__GroupEvent *ev);
 void rc_master_tick(rc_t *rc, uint64_t now);
 void rc_master_server_up(rc_t *rc, int server);

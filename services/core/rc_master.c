@@ -116,13 +116,18 @@ static void send_command_r(rc_t *rc, int target, Clp__GroupCommand__Action actio
     if (target == c->self) {
         switch (action) {
         case CLP__GROUP_COMMAND__ACTION__DEACTIVATE_RESOURCE:
-            rc_local_deactivate_resource(rc, g, resource, factor, op_id);
+            rc_local_deactivate_resource(rc, g, resource, factor, prev && strcmp(prev, "force") == 0,
+                                         op_id, c->self);
+            break;
+        case CLP__GROUP_COMMAND__ACTION__ACTIVATE_RESOURCE:
+            rc_local_activate_resource(rc, g, resource, prev && strcmp(prev, "force") == 0,
+                                       op_id, c->self);
             break;
         case CLP__GROUP_COMMAND__ACTION__ACTIVATE:
-            rc_local_activate(rc, g, event, op_id, prev);
+            rc_local_activate(rc, g, event, op_id, prev, c->self);
             break;
         case CLP__GROUP_COMMAND__ACTION__DEACTIVATE:
-            rc_local_deactivate(rc, g, factor, op_id);
+            rc_local_deactivate(rc, g, factor, op_id, c->self);
             break;
         case CLP__GROUP_COMMAND__ACTION__NO_FAILOVER:
             rc_local_no_failover(rc, g);
@@ -184,6 +189,7 @@ static void op_reply(clp_srv_req_t *req, bool ok, const char *msg, const char *g
 }
 
 static const unsigned op_alerts[][3] = {
+    [M_RSC_START] = {83, 84, 85},    [M_RSC_STOP] = {87, 88, 89},
     [M_START] = {0, 0, 0},           [M_STOP] = {0, 0, 0},       [M_MOVE] = {50, 51, 52},
     [M_FAILOVER] = {60, 61, 62},     [M_RESTART] = {70, 71, 72}, [M_TAKEOVER] = {60, 61, 62},
     [M_FAILBACK] = {74, 75, 76},
@@ -199,6 +205,9 @@ static void finish_op(rc_t *rc, int g, bool ok, const char *msg)
     core_t *c = rc->c;
     if (m->kind == M_RESTART && m->resource[0]) {
         CLP_ALERT(c->d->ev, "rc", ok ? 81 : 82, m->resource);
+    } else if (m->kind == M_RSC_START || m->kind == M_RSC_STOP) {
+        CLP_ALERT(c->d->ev, "rc", ok ? op_alerts[m->kind][1] : op_alerts[m->kind][2],
+                  m->resource);
     } else if (op_alerts[m->kind][1]) {
         CLP_ALERT(c->d->ev, "rc", ok ? op_alerts[m->kind][1] : op_alerts[m->kind][2],
                   G->conf->name);
@@ -404,11 +413,12 @@ int rc_master_begin(rc_t *rc, int g, const Clp__GroupRequest *gr, clp_srv_req_t 
         if (kind == M_RESTART && gr->resource && gr->resource[0]) {
             snprintf(m->resource, sizeof(m->resource), "%s", gr->resource);
             send_command_r(rc, where, CLP__GROUP_COMMAND__ACTION__DEACTIVATE_RESOURCE, g, NULL,
-                           "RESOURCERESTART", m->op_id, NULL, gr->resource);
+                           "RESOURCERESTART", m->op_id, "force", gr->resource);
             return 0;
         }
         send_command(rc, where, CLP__GROUP_COMMAND__ACTION__DEACTIVATE, g, NULL,
-                     stop_factor(kind), m->op_id, NULL);
+                     gr->factor && gr->factor[0] ? gr->factor : stop_factor(kind), m->op_id,
+                     NULL);
         return 0;
     }
     default:
@@ -733,9 +743,87 @@ void rc_handle_group_request(core_t *c, clp_srv_req_t *req, const Clp__GroupRequ
 void rc_handle_resource_request(core_t *c, clp_srv_req_t *req, const Clp__ResourceRequest *rr,
                                 const char *sender)
 {
-    clp_srv_reply_error(req, -ENOTSUP,
-                        "single resource start/stop is handled by clprsc through its group: "
-                        "not available on this server yet");
+    rc_t *rc = c->rc;
+    if (!rc_is_master(rc)) {
+        Clp__Envelope env = CLP__ENVELOPE__INIT;
+        env.payload_case = CLP__ENVELOPE__PAYLOAD_RESOURCE_REQUEST;
+        env.resource_request = (Clp__ResourceRequest *)rr;
+        forward_to_master(c, req, &env, (int)rr->wait_ms + FORWARD_TIMEOUT_MS);
+        return;
+    }
+    const clp_resource_t *res = clp_conf_resource(c->conf, rr->resource);
+    if (!res) {
+        clp_srv_reply_error(req, -ENOENT, "resource %s is not defined in the configuration",
+                            rr->resource);
+        return;
+    }
+    int g = rc_group_index(c, res->group);
+    grt_t *G = &rc->grp[g];
+    if (G->mop) {
+        clp_srv_reply_error(req, -EBUSY,
+                            "group %s: another operation is in progress; try again when it has "
+                            "completed",
+                            G->conf->name);
+        return;
+    }
+    int where = rc_where(rc, g);
+    int target = rr->target && rr->target[0] ? clp_conf_server_index(c->conf, rr->target) : -1;
+    if (rr->target && rr->target[0] && target < 0) {
+        clp_srv_reply_error(req, -ENOENT, "server %s is not defined in the configuration",
+                            rr->target);
+        return;
+    }
+    bool start = rr->op == CLP__RESOURCE_REQUEST__OP__START;
+    if (!start && rr->op != CLP__RESOURCE_REQUEST__OP__STOP) {
+        clp_srv_reply_error(req, -EINVAL, "unknown resource operation");
+        return;
+    }
+    int server;
+    if (where >= 0) {
+        if (target >= 0 && target != where) {
+            CLP_ALERT(c->d->ev, "rc", 86, c->conf->servers[target].name, rr->resource);
+            clp_srv_reply_error(req, -EPERM, "group %s is active on %s: resource %s can only be "
+                                "operated there", G->conf->name, c->conf->servers[where].name,
+                                rr->resource);
+            return;
+        }
+        server = where;
+    } else if (!start) {
+        clp_srv_reply_error(req, -EALREADY, "resource %s is not active", rr->resource);
+        return;
+    } else if (target >= 0) {
+        char why[200];
+        if (!allowed(rc, g, target, rr->force, why, sizeof(why))) {
+            CLP_ALERT(c->d->ev, "rc", 86, c->conf->servers[target].name, rr->resource);
+            clp_srv_reply_error(req, -EPERM, "%s", why);
+            return;
+        }
+        server = target;
+    } else {
+        place_result_t res_pl;
+        place(rc, g, -1, 0, PLACE_START, rr->force, &res_pl);
+        if (res_pl.server < 0) {
+            clp_srv_reply_error(req, -ENOENT, "no server can start resource %s (%s)", rr->resource,
+                                res_pl.reason);
+            return;
+        }
+        server = res_pl.server;
+    }
+    mop_t *m = new_op(rc, g, start ? M_RSC_START : M_RSC_STOP, server, rr->requester, rr->force,
+                      rr->wait_ms ? req : NULL);
+    snprintf(m->resource, sizeof(m->resource), "%s", rr->resource);
+    m->target = server;
+    m->phase = 1;
+    m->op_id = new_op_id(rc);
+    CLP_ALERT(c->d->ev, "rc", start ? 83 : 87, rr->resource);
+    send_command_r(rc, server,
+                   start ? CLP__GROUP_COMMAND__ACTION__ACTIVATE_RESOURCE
+                         : CLP__GROUP_COMMAND__ACTION__DEACTIVATE_RESOURCE,
+                   g, "START", start ? NULL : "RESOURCESTOP",
+                   m->op_id, rr->force ? "force" : NULL, rr->resource);
+    if (!rr->wait_ms) {
+        op_reply(req, true, "Command succeeded.", G->conf->name, c->conf->servers[server].name);
+    }
 }
 
 void rc_handle_group_command(core_t *c, clp_srv_req_t *req, const Clp__GroupCommand *cmd,
@@ -743,27 +831,27 @@ void rc_handle_group_command(core_t *c, clp_srv_req_t *req, const Clp__GroupComm
 {
     rc_t *rc = c->rc;
     int g = rc_group_index(c, cmd->group);
-    Clp__Envelope rep = CLP__ENVELOPE__INIT;
-    Clp__GenericReply gen = CLP__GENERIC_REPLY__INIT;
-    rep.payload_case = CLP__ENVELOPE__PAYLOAD_GENERIC_REPLY;
-    rep.generic_reply = &gen;
-    gen.ok = g >= 0;
-    gen.message = g >= 0 ? "" : "unknown group";
     if (req) {
-        clp_srv_reply(req, &rep);
+        clp_srv_drop(req); /* commands are fire and forget; the outcome is a GroupEvent */
     }
     if (g < 0 || c->fenced) {
         return;
     }
+    int origin = clp_conf_server_index(c->conf, sender);
     switch (cmd->action) {
     case CLP__GROUP_COMMAND__ACTION__ACTIVATE:
-        rc_local_activate(rc, g, cmd->event, cmd->op_id, cmd->requester);
+        rc_local_activate(rc, g, cmd->event, cmd->op_id, cmd->requester, origin);
         break;
     case CLP__GROUP_COMMAND__ACTION__DEACTIVATE:
-        rc_local_deactivate(rc, g, cmd->factor, cmd->op_id);
+        rc_local_deactivate(rc, g, cmd->factor, cmd->op_id, origin);
         break;
     case CLP__GROUP_COMMAND__ACTION__DEACTIVATE_RESOURCE:
-        rc_local_deactivate_resource(rc, g, cmd->resource, cmd->factor, cmd->op_id);
+        rc_local_deactivate_resource(rc, g, cmd->resource, cmd->factor,
+                                     strcmp(cmd->requester, "force") == 0, cmd->op_id, origin);
+        break;
+    case CLP__GROUP_COMMAND__ACTION__ACTIVATE_RESOURCE:
+        rc_local_activate_resource(rc, g, cmd->resource, strcmp(cmd->requester, "force") == 0,
+                                   cmd->op_id, origin);
         break;
     case CLP__GROUP_COMMAND__ACTION__NO_FAILOVER:
         rc_local_no_failover(rc, g);
@@ -780,16 +868,13 @@ void rc_handle_group_event(core_t *c, clp_srv_req_t *req, const Clp__GroupEvent 
                            const char *sender)
 {
     if (req) {
-        Clp__Envelope rep = CLP__ENVELOPE__INIT;
-        Clp__GenericReply gen = CLP__GENERIC_REPLY__INIT;
-        gen.ok = true;
-        gen.message = "";
-        rep.payload_case = CLP__ENVELOPE__PAYLOAD_GENERIC_REPLY;
-        rep.generic_reply = &gen;
-        clp_srv_reply(req, &rep);
+        clp_srv_drop(req); /* fire and forget */
     }
     int from = clp_conf_server_index(c->conf, sender);
-    if (from < 0 || !rc_is_master(c->rc)) {
+    int g = rc_group_index(c, ev->group);
+    /* The master decides; a server that was master when it started an
+     * operation still sees that operation through. */
+    if (from < 0 || g < 0 || (!rc_is_master(c->rc) && !c->rc->grp[g].mop)) {
         return;
     }
     rc_master_on_event(c->rc, from, ev);
@@ -885,6 +970,43 @@ int rc_request_stop(core_t *c, const char *group, const char *cause)
     rec_t *r = xcalloc(1, sizeof(*r));
     r->done = on_stop_answer;
     r->arg = (void *)c->conf->groups[g].name;
+    Clp__Envelope env = CLP__ENVELOPE__INIT;
+    env.payload_case = CLP__ENVELOPE__PAYLOAD_GROUP_REQUEST;
+    env.group_request = &gr;
+    int rcode = peer_call(c->peer, m, &env, FORWARD_TIMEOUT_MS, on_recovery_reply, r);
+    if (rcode < 0) {
+        free(r);
+    }
+    return rcode;
+}
+
+int rc_request_handoff(core_t *c, const char *group, rc_done_fn done, void *arg)
+{
+    int g = rc_group_index(c, group);
+    if (g < 0) {
+        return -ENOENT;
+    }
+    Clp__GroupRequest gr = CLP__GROUP_REQUEST__INIT;
+    gr.op = CLP__GROUP_REQUEST__OP__FAILOVER;
+    gr.group = (char *)group;
+    gr.target = "";
+    gr.factor = "SERVERSHUTDOWN";
+    gr.requester = "server shutdown";
+    if (rc_is_master(c->rc)) {
+        char why[300];
+        int rcode = rc_master_begin(c->rc, g, &gr, NULL, why, sizeof(why));
+        if (rcode < 0) {
+            return rcode;
+        }
+        return 0;
+    }
+    int m = nm_master(c->nm);
+    if (m < 0) {
+        return -EAGAIN;
+    }
+    rec_t *r = xcalloc(1, sizeof(*r));
+    r->done = done;
+    r->arg = arg;
     Clp__Envelope env = CLP__ENVELOPE__INIT;
     env.payload_case = CLP__ENVELOPE__PAYLOAD_GROUP_REQUEST;
     env.group_request = &gr;

@@ -97,7 +97,7 @@ static void recovered(recov_t *rv)
                  G->conf->name, rv->was_online ? "resources missing" : "an interrupted operation");
         G->op = LOP_NONE;
         G->want_failover = false;
-        rc_local_deactivate(rc, rv->g, "GROUPSTOP", 0);
+        rc_local_deactivate(rc, rv->g, "GROUPSTOP", 0, -1);
     }
     free(rv);
 }

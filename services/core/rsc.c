@@ -15,6 +15,11 @@
 static const rsc_type_t *const rsc_types[] = {
     &rsc_fip,
     &rsc_exec,
+    &rsc_vip,
+    &rsc_disk,
+    &rsc_volmgr,
+    &rsc_nas,
+    &rsc_ddns,
 };
 
 const rsc_type_t *rsc_type(const char *name)

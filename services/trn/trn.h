@@ -16,7 +16,7 @@ typedef struct trn {
     void *modules[8]; /* per-module state, indexed by the TRN_MOD_* values */
 } trn_t;
 
-enum { TRN_MOD_SVCCTL = 0, TRN_MOD_LOGCC, TRN_MOD_CONFIG, TRN_MOD_REXEC };
+enum { TRN_MOD_SVCCTL = 0, TRN_MOD_LOGCC, TRN_MOD_CONFIG, TRN_MOD_REXEC, TRN_MOD_LOCAL };
 
 /* The handler table of both endpoints (terminated by fn == NULL). */
 extern const clp_srv_handler_t trn_handlers[];

@@ -4,19 +4,34 @@
  * the module that owns it.
  */
 #include "trn.h"
+#include "trn_local.h"
 #include "trn_logcc.h"
+#include "trn_relay.h"
+#include "trn_svcctl.h"
 
 const clp_srv_handler_t trn_handlers[] = {
     /* log collection (trn_logcc.c) */
     {CLP__ENVELOPE__PAYLOAD_LOG_COLLECT_REQUEST, trn_logcc_on_collect},
     {CLP__ENVELOPE__PAYLOAD_LOG_PREPARE_REQUEST, trn_logcc_on_prepare},
     {CLP__ENVELOPE__PAYLOAD_LOG_CHUNK_REQUEST, trn_logcc_on_chunk},
+    /* clpcl, clpdown, clpstdn (trn_svcctl.c) */
+    {CLP__ENVELOPE__PAYLOAD_SERVICE_CONTROL, trn_svcctl_on_request},
+    /* requests for the core from other servers (trn_relay.c) */
+    {CLP__ENVELOPE__PAYLOAD_CLUSTER_STATUS_REQUEST, trn_relay_on_request},
+    {CLP__ENVELOPE__PAYLOAD_GROUP_REQUEST, trn_relay_on_request},
+    {CLP__ENVELOPE__PAYLOAD_RESOURCE_REQUEST, trn_relay_on_request},
+    {CLP__ENVELOPE__PAYLOAD_MONITOR_REQUEST, trn_relay_on_request},
+    {CLP__ENVELOPE__PAYLOAD_CLUSTER_REQUEST, trn_relay_on_request},
     {0, NULL},
 };
 
 int trn_modules_init(trn_t *t)
 {
-    int rc = trn_logcc_init(t);
+    int rc = trn_local_init(t);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = trn_logcc_init(t);
     if (rc < 0) {
         return rc;
     }
@@ -26,6 +41,7 @@ int trn_modules_init(trn_t *t)
 void trn_modules_fini(trn_t *t)
 {
     trn_logcc_fini(t);
+    trn_local_fini(t);
 }
 
 void trn_status(void *arg, Clp__StatusReply *rep)
