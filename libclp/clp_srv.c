@@ -143,8 +143,11 @@ int clp_srv_reply(clp_srv_req_t *req, Clp__Envelope *rep)
     clp_srv_t *srv = req->srv;
     Clp__Envelope fake_req = CLP__ENVELOPE__INIT;
     fake_req.seq = req->seq;
-    clp_msg_stamp_reply(srv->mctx, rep, &fake_req);
-    int rc = clp_zsock_send_env(srv->sock, req->identity, req->idlen, rep);
+    /* Stamp a copy: rep may be an unpacked envelope its owner frees later
+     * (a relayed reply), whose header strings must stay its own. */
+    Clp__Envelope out = *rep;
+    clp_msg_stamp_reply(srv->mctx, &out, &fake_req);
+    int rc = clp_zsock_send_env(srv->sock, req->identity, req->idlen, &out);
     if (rc < 0) {
         clp_debug("reply to %s/%s not sent: %s", req->sender, req->origin, strerror(-rc));
     }

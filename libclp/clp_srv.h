@@ -39,7 +39,8 @@ clp_srv_t *clp_srv_new(struct event_base *base, void *zctx, const char *endpoint
 
 void clp_srv_destroy(clp_srv_t **srv);
 
-/* Sends rep (stamped here as the reply to the request) and frees req. */
+/* Sends rep (a copy stamped as the reply to the request; rep itself is not
+ * changed, so an unpacked envelope may be relayed) and frees req. */
 int clp_srv_reply(clp_srv_req_t *req, Clp__Envelope *rep);
 
 /* Sends an ErrorReply with code and message and frees req. */

@@ -27,7 +27,8 @@ static void usage(FILE *out)
             "  -m        monitor status per server   -n  heartbeat status per server\n"
             "  -p        network partition resolution status\n"
             "  --long    do not shorten names        --local  this server's information only\n"
-            "  -h HOST   ask another server          -o json  machine-readable output\n");
+            "  -h HOST   ask another server          -o json  machine-readable output\n"
+            "  --services  each local daemon's own status (state, pid, uptime, counters)\n");
 }
 
 /* The view of a stopped cluster: everything from the configuration, Offline. */
@@ -105,10 +106,60 @@ static Clp__ClusterStatus *offline_view(const clp_tool_t *t)
     return st;
 }
 
+/* clpstat --services: every local daemon's own status reply. */
+static int show_services(clp_tool_t *t, bool json)
+{
+    static const char *names[][2] = {{"evt", "clusterpro_evt"},
+                                     {"trn", "clusterpro_trn"},
+                                     {"core", "clusterpro"},
+                                     {"webmgr", "clusterpro_webmgr"},
+                                     {"alertsync", "clusterpro_alertsync"}};
+    int rc = 0;
+    if (json) {
+        printf("[");
+    }
+    for (size_t i = 0; i < 5; i++) {
+        Clp__Envelope req = CLP__ENVELOPE__INIT, *rep = NULL;
+        Clp__StatusRequest sr = CLP__STATUS_REQUEST__INIT;
+        req.payload_case = CLP__ENVELOPE__PAYLOAD_STATUS_REQUEST;
+        req.status_request = &sr;
+        char err[512];
+        t->timeout_ms = 2000;
+        int r = clp_rpc_local(t->zctx, t->root, names[i][0], &t->mctx, &req, &rep, t->timeout_ms,
+                              err, sizeof(err));
+        const Clp__StatusReply *st =
+            r == 0 && rep->payload_case == CLP__ENVELOPE__PAYLOAD_STATUS_REPLY ? rep->status_reply
+                                                                              : NULL;
+        if (json) {
+            printf("%s{\"service\":\"%s\",\"state\":\"%s\",\"pid\":%d,\"uptime_ms\":%llu,"
+                   "\"config_hash\":\"%s\",\"counters\":{",
+                   i ? "," : "", names[i][1], st ? st->state : "offline", st ? st->pid : 0,
+                   st ? (unsigned long long)st->uptime_ms : 0ULL, st ? st->config_hash : "");
+            for (size_t k = 0; st && k < st->n_counters; k++) {
+                printf("%s\"%s\":%llu", k ? "," : "", st->counters[k]->name,
+                       (unsigned long long)st->counters[k]->value);
+            }
+            printf("}}");
+        } else if (st) {
+            printf("%-22s %-10s pid %-8d up %8.1f s  config %.12s\n", names[i][1], st->state,
+                   st->pid, st->uptime_ms / 1000.0, st->config_hash);
+        } else {
+            printf("%-22s %-10s (%s)\n", names[i][1], "offline", err);
+            rc = TOOL_NOSVC;
+        }
+        clp_msg_free(rep);
+    }
+    if (json) {
+        printf("]\n");
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"long", no_argument, NULL, 'L'},  {"local", no_argument, NULL, 'l'},
+        {"services", no_argument, NULL, 'V'},
         {"root", required_argument, NULL, 'R'}, {"help", no_argument, NULL, 'H'},
         {NULL, 0, NULL, 0},
     };
@@ -134,6 +185,10 @@ int main(int argc, char **argv)
             break;
         case 'L':
             longfmt = true;
+            break;
+        case 'V':
+            view = 'V';
+            nviews++;
             break;
         case 'l':
             local = true;
@@ -161,7 +216,12 @@ int main(int argc, char **argv)
         return TOOL_USAGE;
     }
     clp_tool_t t;
-    clp_tool_init(&t, "clpstat", root, true);
+    clp_tool_init(&t, "clpstat", root, view != 'V');
+    if (view == 'V') {
+        int r = show_services(&t, fmt != NULL);
+        clp_tool_fini(&t);
+        return r;
+    }
     Clp__Envelope req = CLP__ENVELOPE__INIT;
     Clp__ClusterStatusRequest sr = CLP__CLUSTER_STATUS_REQUEST__INIT;
     sr.local_only = local;
