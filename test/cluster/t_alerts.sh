@@ -128,6 +128,13 @@ for r in json.load(sys.stdin):
     last[o] = q
 ' || fail "$s: records out of order"
 done
+# What the faults exercised: evt restarts and the spool that covered them.
+for s in srv1 srv2 srv3; do
+    lg=$CLPBED_DIR/$s/root/log/clusterpro_evt.log
+    log "$s: evt started $(grep -c 'clusterpro_evt .* running on' "$lg") times," \
+        "ingested $(awk '/ingested [0-9]+ spooled events/ { n += $(NF - 2) } END { print n + 0 }' \
+            "$lg") spooled events"
+done
 on srv1 clpaltlog --status |
     grep -E 'evt (events_duplicate|remote_gaps_refused)|alertsync (datagrams_rejected|pulls_sent)' \
         >&2 || true
