@@ -28,7 +28,8 @@
 #define CHILD_TIMEOUT_S 180
 #define STALE_S 900
 
-/* Packs one server's logs: $1 root, $2 output tar.gz, $3 scratch dir, $4 name, $5 type. */
+/* Packs one server's logs: $1 root, $2 output tar.gz, $3 scratch dir, $4 name, $5 type.
+ * The names in $have are fixed relative paths (log, alert, etc/clp.conf, ...). */
 static const char prepare_script[] =
     "set -u\n"
     "root=$1 out=$2 tmp=$3 name=$4 type=$5\n"
@@ -47,10 +48,11 @@ static const char prepare_script[] =
     "fi\n"
     "[ \"$type\" = type2 ] && set -- \"$@\" work\n"
     "have=\"\"; for f in \"$@\"; do [ -e \"$root/$f\" ] && have=\"$have $f\"; done\n"
-    "sys=\"-C $tmp sysinfo\"; [ \"$type\" = type3 ] && sys=\"\"\n"
-    "tar czf \"$out.part\" --warning=no-file-changed --warning=no-file-ignored "
+    "set -- czf \"$out.part\" --warning=no-file-changed --warning=no-file-ignored "
     "--ignore-failed-read --exclude='*.sock' --exclude='*.key' --transform \"s,^,$name/,\" "
-    "-C \"$root\" $have $sys\n"
+    "-C \"$root\" $have\n"
+    "[ \"$type\" = type3 ] || set -- \"$@\" -C \"$tmp\" sysinfo\n"
+    "tar \"$@\"\n"
     "rc=$?; rm -rf \"$tmp\"\n"
     "[ $rc -le 1 ] || exit $rc\n"
     "mv \"$out.part\" \"$out\"\n";
