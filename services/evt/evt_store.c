@@ -227,25 +227,43 @@ static void compact(evt_store_t *st)
     st->compactions++;
 }
 
-/* Writes buf (whole lines) and makes it durable. */
+/* Writes buf (whole lines) and makes it durable. On any failure the file is
+ * cut back to where it was, so no partial or undurable line stays in it (the
+ * sender resends, and a later append never continues a partial line). */
 static int write_durable(evt_store_t *st, const char *buf, size_t len, long nrec)
 {
     if (st->fd < 0) {
-        return -EBADF;
+        st->fd = open(st->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (st->fd < 0) {
+            return -errno;
+        }
+    }
+    off_t start = lseek(st->fd, 0, SEEK_END);
+    if (start < 0) {
+        return -errno;
     }
     size_t done = 0;
+    int rc = 0;
     while (done < len) {
         ssize_t w = write(st->fd, buf + done, len - done);
         if (w < 0) {
             if (errno == EINTR) {
                 continue;
             }
-            return -errno;
+            rc = -errno;
+            break;
         }
         done += (size_t)w;
     }
-    if (fdatasync(st->fd) < 0) {
-        return -errno;
+    if (rc == 0 && fdatasync(st->fd) < 0) {
+        rc = -errno;
+    }
+    if (rc < 0) {
+        if (ftruncate(st->fd, start) < 0) {
+            clp_error("alert log %s: cannot cut back a failed append: %s", st->path,
+                      strerror(errno));
+        }
+        return rc;
     }
     st->count += nrec;
     st->written += (unsigned long)nrec;
