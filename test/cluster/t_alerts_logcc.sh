@@ -5,8 +5,18 @@
 # never collected; a server whose trn is down is reported, the others kept.
 . "$(dirname "$0")/lib.sh"
 
+# start_alert_services SERVER...: clusterpro_evt, _trn and _alertsync under
+# clpsvc (the core is not needed here); output through a file, never a pipe.
+start_alert_services() {
+    local s
+    for s in "$@"; do
+        on "$s" clpsvc start clusterpro_trn >>"$TEST_TMP/clpsvc-$s.out" 2>&1 </dev/null
+        on "$s" clpsvc start clusterpro_alertsync >>"$TEST_TMP/clpsvc-$s.out" 2>&1 </dev/null
+    done
+}
+
 bed_up -n 3
-bed start all
+start_alert_services srv1 srv2 srv3
 trn_up() {
     on "$1" clpaltlog --status >/dev/null 2>&1 && [ -S "$CLPBED_DIR/$1/root/run/trn.sock" ]
 }

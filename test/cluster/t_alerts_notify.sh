@@ -7,6 +7,16 @@
 # (mail 6 -> also a trap) applies; a message of 3000 bytes (the original's
 # alert daemon crashed above 512) goes everywhere whole and evt lives on.
 . "$(dirname "$0")/lib.sh"
+
+# start_alert_services SERVER...: clusterpro_evt, _trn and _alertsync under
+# clpsvc (the core is not needed here); output through a file, never a pipe.
+start_alert_services() {
+    local s
+    for s in "$@"; do
+        on "$s" clpsvc start clusterpro_trn >>"$TEST_TMP/clpsvc-$s.out" 2>&1 </dev/null
+        on "$s" clpsvc start clusterpro_alertsync >>"$TEST_TMP/clpsvc-$s.out" 2>&1 </dev/null
+    done
+}
 command -v snmptrapd >/dev/null || { log "snmptrapd missing (tools/install-deps)"; exit 77; }
 
 GW=10.32.0.254
@@ -127,7 +137,7 @@ SMTPD_PID=$BG_PID
 on_bg gw snmptrapd -f -C -c "$TEST_TMP/snmptrapd.conf" -Lf "$TEST_TMP/traps.log" -n \
     "udp:$GW:$TRAP_PORT"
 wait_for 10 test -S "$CLPBED_DIR/srv1/syslog.sock"
-bed start all
+start_alert_services srv1 srv2
 running() {
     on "$1" clpaltlog --status | grep -q '^clusterpro_alertsync state=running'
 }
