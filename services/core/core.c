@@ -95,6 +95,25 @@ static void hb_rx(void *arg, int server, int path, const Clp__Envelope *env)
 
 /* ---- network partition ---- */
 
+/* Peers heard recently enough to count on this side of a partition: a peer
+ * whose silence is already long is about to be lost too. */
+static uint64_t fresh_mask(core_t *c)
+{
+    uint64_t now = now_ms(), m = 1ull << c->self;
+    uint32_t limit = nm_timeout_ms(c->nm) / 2;
+    if (limit < 2 * nm_interval_ms(c->nm)) {
+        limit = 2 * nm_interval_ms(c->nm);
+    }
+    for (int k = 0; k < nm_n_servers(c->nm); k++) {
+        if (k != c->self && nm_peer_state(c->nm, k) == NM_PEER_UP &&
+            nm_age_ms(c->nm, k, now) < limit) {
+            m |= 1ull << k;
+        }
+    }
+    return m;
+}
+
+
 static void np_start(core_t *c, uint64_t mask);
 
 static void np_done(void *arg, np_verdict_t v, const char *why, int elapsed_ms)
@@ -117,7 +136,8 @@ static void np_done(void *arg, np_verdict_t v, const char *why, int elapsed_ms)
         clp_warn("network partition resolution for %s: this server survives (%s, %d ms)", names,
                  why, elapsed_ms);
         np_input_t in = {.conf = c->conf, .keys = &c->d->keys, .self = c->self,
-                         .members = c->np_members, .reachable = nm_up_mask(c->nm), .lost = mask};
+                         .members = c->np_members, .reachable = fresh_mask(c) & ~mask,
+                         .lost = mask};
         np_hold(c->np, &in);
         uint64_t at = now_ms() + np_grace_ms(c->np);
         for (int k = 0; k < nm_n_servers(c->nm); k++) {
@@ -158,23 +178,33 @@ static void np_done(void *arg, np_verdict_t v, const char *why, int elapsed_ms)
             core_begin_stop(c, false, "network partition: the configured action failed");
         }
     }
-    if (c->np_queue && !c->fenced) {
-        uint64_t q = c->np_queue;
-        c->np_queue = 0;
-        np_start(c, q);
+    if (!c->np_queue) {
+        c->np_episode = false;
     }
+}
+
+/* A loss joins the current episode; the resolution starts one interval after
+ * the episode's first loss, with every loss found by then. */
+static void np_queue_loss(core_t *c, uint64_t mask)
+{
+    if (!c->np_episode) {
+        c->np_episode = true;
+        c->np_members = nm_up_mask(c->nm) | mask;
+        /* Wait for more losses only if some other peer is already silent for
+         * long: when all the others were heard just now, this is no partition
+         * of several and the resolution can start at once. */
+        uint64_t others = nm_up_mask(c->nm) & ~mask & ~(1ull << c->self);
+        bool doubtful = (others & ~fresh_mask(c)) != 0;
+        c->np_settle_until = now_ms() + (doubtful ? nm_interval_ms(c->nm) + 20 : 0);
+    }
+    c->np_queue |= mask;
 }
 
 static void np_start(core_t *c, uint64_t mask)
 {
-    if (np_busy(c->np)) {
-        c->np_queue |= mask;
-        return;
-    }
     c->np_mask = mask;
-    c->np_members = nm_up_mask(c->nm) | mask;
     np_input_t in = {.conf = c->conf, .keys = &c->d->keys, .self = c->self,
-                     .members = c->np_members, .reachable = nm_up_mask(c->nm), .lost = mask};
+                     .members = c->np_members, .reachable = fresh_mask(c) & ~mask, .lost = mask};
     c->n_np_runs++;
     int rc = np_resolve(c->np, &in, np_done, c);
     if (rc < 0) {
@@ -232,7 +262,7 @@ static void on_nm_event(core_t *c, const nm_event_t *e)
     case NM_EV_NEED_NP:
         if (core_local_state(c) == CLP__SERVER_STATE__SERVER_ONLINE && !c->suspended &&
             !c->cluster_stop) {
-            np_start(c, e->mask);
+            np_queue_loss(c, e->mask);
         } else {
             /* Holding nothing that could be taken over: no resolution needed. */
             nm_np_result(c->nm, e->mask, true, now_ms());
@@ -291,6 +321,11 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     for (int i = 0; i < n; i++) {
         on_nm_event(c, &ev[i]);
     }
+    if (c->np_queue && !c->fenced && !np_busy(c->np) && now >= c->np_settle_until) {
+        uint64_t q = c->np_queue;
+        c->np_queue = 0;
+        np_start(c, q);
+    }
     for (int k = 0; k < nm_n_servers(c->nm) && c->takeover_pending; k++) {
         if (((c->takeover_pending >> k) & 1u) && now >= c->takeover_at[k]) {
             c->takeover_pending &= ~(1ull << k);
@@ -343,7 +378,7 @@ int core_init(core_t *c, clp_daemon_t *d)
     c->toratio = 1;
     uint64_t now = now_ms();
     c->nm = nm_new(c->conf, c->self, now);
-    c->fence = fence_new(c->conf, c->self, d->root, quick_fence, stop_service, c);
+    c->fence = fence_new(c->conf, c->self, d->root, quick_fence, stop_service, c, d->ev);
     c->np = np_new(d->base, c->conf, c->self, &d->keys, d->root);
     c->peer = peer_new(c);
     if (rc_init(c) < 0 || rm_init(c) < 0) {

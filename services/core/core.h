@@ -48,10 +48,15 @@ typedef struct core {
     bool suspended;
     fence_action_t shutdown_after_stop; /* clpdown / clpstdn: what to do once stopped */
 
-    /* network-partition resolution in progress */
-    uint64_t np_mask;    /* peers whose loss is being resolved */
-    uint64_t np_members; /* membership before the loss */
-    uint64_t np_queue;   /* losses detected while a resolution runs */
+    /* network-partition resolution: an episode starts with the first loss;
+     * losses detected within one heartbeat interval join it (a partition
+     * cuts every peer of the other side at once, but their silences are
+     * noticed up to an interval apart) */
+    uint64_t np_mask;         /* peers whose loss is being resolved */
+    uint64_t np_members;      /* membership before the episode's first loss */
+    uint64_t np_queue;        /* losses waiting for the next resolution */
+    uint64_t np_settle_until; /* when the queued losses are resolved */
+    bool np_episode;
 
     /* servers declared down whose groups may be taken over after a grace */
     uint64_t takeover_at[NM_MAX_SERVERS];

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clp_evclient.h"
 #include "clp_log.h"
 #include "clp_paths.h"
 #include "clp_xalloc.h"
@@ -25,6 +26,7 @@ struct fence {
     void (*quick)(void *);
     void (*stop_service)(void *);
     void *arg;
+    clp_evclient_t *ev;
     char *keys[MAX_KEYS];
     char *values[MAX_KEYS];
     int nkeys;
@@ -110,7 +112,7 @@ static void load_platform(fence_t *f)
 }
 
 fence_t *fence_new(const clp_conf_t *conf, int self, const char *root, void (*quick)(void *),
-                   void (*stop_service)(void *), void *arg)
+                   void (*stop_service)(void *), void *arg, struct clp_evclient *ev)
 {
     fence_t *f = xcalloc(1, sizeof(*f));
     f->conf = conf;
@@ -119,6 +121,7 @@ fence_t *fence_new(const clp_conf_t *conf, int self, const char *root, void (*qu
     f->quick = quick;
     f->stop_service = stop_service;
     f->arg = arg;
+    f->ev = ev;
     load_platform(f);
     return f;
 }
@@ -205,6 +208,9 @@ int fence_execute(fence_t *f, fence_action_t a, const char *reason)
         return 0;
     }
     fence_quick(f);
+    if (a != FENCE_STOP_SERVICE && f->ev) {
+        clp_evclient_flush(f->ev, 300);
+    }
     switch (a) {
     case FENCE_STOP_SERVICE:
         if (f->stop_service) {

@@ -18,6 +18,8 @@
 
 #include "clp_config.h"
 
+struct clp_evclient;
+
 /* The final-action codes shared by resources (act/deact action), monitors
  * (emergency/action) and NP (npaction, which uses its own numbering: see
  * fence_from_npaction). */
@@ -48,10 +50,11 @@ typedef struct fence fence_t;
 /* quick(arg) must be fast and in-process (no child processes). stop_service
  * asks the core to stop itself (used for FENCE_STOP_SERVICE). */
 fence_t *fence_new(const clp_conf_t *conf, int self, const char *root, void (*quick)(void *),
-                   void (*stop_service)(void *), void *arg);
+                   void (*stop_service)(void *), void *arg, struct clp_evclient *ev);
 void fence_destroy(fence_t **f);
 
-/* Runs the quick fence and then the action. Actions that end the OS do not
+/* Runs the quick fence, waits briefly for the alerts already sent to be
+ * written (a power-off would lose them), and then the action. Actions that end the OS do not
  * return on a real host; on the bed the process is killed. Returns 0 when the
  * action was started, -errno when it could not be (the caller then stops the
  * cluster service as the last resort). */

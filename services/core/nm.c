@@ -140,9 +140,12 @@ void nm_rx(nm_t *nm, int server, int path, uint64_t now, const nm_hb_info_t *inf
         return;
     }
     peer_t *p = &nm->peers[server];
-    if (p->last_rx[path]) {
+    /* A late beat on a working path is a delay; the silence of a path that was
+     * down, or of a server that was down or restarted, is not. */
+    if (p->last_rx[path] && p->state == NM_PEER_UP && !p->path_err[path] &&
+        info->incarnation == p->incarnation) {
         uint32_t gap = (uint32_t)(now - p->last_rx[path]);
-        if (gap > p->max_gap[path]) {
+        if (gap > p->max_gap[path] && gap < eff_timeout(nm)) {
             p->max_gap[path] = gap;
         }
     }

@@ -71,6 +71,23 @@ alert_seen() {
     [ "$(alert_count "$@")" -gt 0 ]
 }
 
+# hb_is VIEWER SERVER HB WORD: the row HB of SERVER on VIEWER shows WORD.
+hb_is() {
+    [ "$(hb_status "$1" "$2" "$3" 2>/dev/null)" = "$4" ]
+}
+
+# alert_more N SERVER MODULE ID [TEXT]: more than N such records.
+alert_more() {
+    local n=$1
+    shift
+    [ "$(alert_count "$@")" -gt "$n" ]
+}
+
+# server_is VIEWER SERVER WORD: SERVER's status word on VIEWER is WORD.
+server_is() {
+    [ "$(server_status "$1" "$2" 2>/dev/null)" = "$3" ]
+}
+
 # alert_time SERVER MODULE ID [TEXT]: wall-clock ms of the first such record.
 alert_time() {
     awk -F'\t' -v m="$2" -v id="$3" -v t="${4:-}" \
