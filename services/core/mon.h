@@ -57,5 +57,16 @@ extern const mon_type_t mon_genw;
 extern const mon_type_t mon_ipw;
 extern const mon_type_t mon_fipw;
 extern const mon_type_t mon_miiw;
+extern const mon_type_t mon_diskw;
+extern const mon_type_t mon_mtw;
+extern const mon_type_t mon_volmgrw;
+extern const mon_type_t mon_ddnsw;
+extern const mon_type_t mon_psw;
+extern const mon_type_t mon_httpw;
+extern const mon_type_t mon_psqlw;
+extern const mon_type_t mon_mysqlw;
+extern const mon_type_t mon_sambaw;
+extern const mon_type_t mon_nfsw;
+extern const mon_type_t mon_oraclew;
 
 #endif
