@@ -90,7 +90,7 @@ static void hb_rx(void *arg, int server, int path, const Clp__Envelope *env)
                  c->conf->servers[server].name);
         c->cluster_stop = true;
     }
-    rc_note_briefs(c, server, hb);
+    rc_note_briefs(c, server, env->incarnation, hb);
 }
 
 /* ---- network partition ---- */

@@ -460,6 +460,7 @@ void rc_local_activate(rc_t *rc, int g, const char *event, uint64_t op_id, const
                      G->conf->name, R->conf->name, R->conf->type);
         }
     }
+    G->lost = false;
     rc_set_local_state(rc, g, CLP__GROUP_STATE__GROUP_ONLINE_PENDING);
     rc_persist_save(rc);
     CLP_ALERT(c->d->ev, "rc", 10, G->conf->name);
@@ -834,12 +835,13 @@ void rc_fill_briefs(core_t *c, Clp__Heartbeat *msg)
     rc_t *rc = RC(c);
     size_t n = 0;
     for (size_t g = 0; g < rc->n_grp; g++) {
-        if (rc->grp[g].local == CLP__GROUP_STATE__GROUP_OFFLINE) {
+        if (rc->grp[g].local == CLP__GROUP_STATE__GROUP_OFFLINE && !rc->grp[g].lost) {
             continue;
         }
         clp__group_brief__init(&rc->briefs[n]);
         rc->briefs[n].index = (uint32_t)g;
         rc->briefs[n].state = rc->grp[g].local;
+        rc->briefs[n].lost = rc->grp[g].lost;
         rc->brief_ptrs[n] = &rc->briefs[n];
         n++;
     }
@@ -847,19 +849,32 @@ void rc_fill_briefs(core_t *c, Clp__Heartbeat *msg)
     msg->groups = rc->brief_ptrs;
 }
 
-void rc_note_briefs(core_t *c, int server, const Clp__Heartbeat *hb)
+void rc_note_briefs(core_t *c, int server, uint64_t incarnation, const Clp__Heartbeat *hb)
 {
     rc_t *rc = RC(c);
     bool changed = false;
     for (size_t g = 0; g < rc->n_grp; g++) {
+        grt_t *G = &rc->grp[g];
         Clp__GroupState s = CLP__GROUP_STATE__GROUP_OFFLINE;
+        bool lost = false;
         for (size_t i = 0; i < hb->n_groups; i++) {
             if (hb->groups[i]->index == g) {
                 s = hb->groups[i]->state;
+                lost = hb->groups[i]->lost;
             }
         }
-        if (rc->grp[g].at[server] != s) {
-            rc->grp[g].at[server] = s;
+        if (G->at[server] != s) {
+            G->at[server] = s;
+            changed = true;
+        }
+        uint64_t bit = 1ull << server;
+        if (lost != ((G->lost_at & bit) != 0)) {
+            G->lost_at = lost ? G->lost_at | bit : G->lost_at & ~bit;
+            changed = true;
+        }
+        /* Once it is active again somewhere, it is no longer lost here. */
+        if (G->lost && s != CLP__GROUP_STATE__GROUP_OFFLINE) {
+            G->lost = false;
             changed = true;
         }
     }

@@ -34,7 +34,7 @@ void rc_fini(core_t *c);
 /* Heartbeat contents: this server's non-offline groups. */
 void rc_fill_briefs(core_t *c, Clp__Heartbeat *msg);
 /* A peer's heartbeat: note where its groups are. */
-void rc_note_briefs(core_t *c, int server, const Clp__Heartbeat *hb);
+void rc_note_briefs(core_t *c, int server, uint64_t incarnation, const Clp__Heartbeat *hb);
 
 /* Membership news. */
 void rc_server_up(core_t *c, int server);

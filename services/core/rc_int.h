@@ -61,6 +61,8 @@ typedef struct {
     uint64_t op_id;
     int op_origin;           /* server that commanded the operation (its master), -1 local */
     bool handoff;            /* stopping this server: a failover elsewhere was requested */
+    bool lost;               /* was active here, found broken after a restart: to fail over */
+    uint64_t lost_at;        /* servers reporting it lost (their briefs) */
     core_t *rc_core;         /* for callbacks that only get the group */
     char event[16];
     char factor[24];

@@ -518,6 +518,27 @@ static void takeover_orphans(rc_t *rc)
     }
 }
 
+/* Groups a restarted server found broken (and stopped): fail them over. */
+static void takeover_lost(rc_t *rc)
+{
+    core_t *c = rc->c;
+    for (size_t g = 0; g < rc->n_grp; g++) {
+        grt_t *G = &rc->grp[g];
+        uint64_t lost = G->lost_at | (G->lost ? 1ull << c->self : 0);
+        if (!lost || G->mop || rc_where(rc, (int)g) >= 0 || !G->conf->failover_auto ||
+            c->cluster_stop) {
+            continue;
+        }
+        int from = __builtin_ctzll(lost);
+        clp_warn("group %s was lost on %s (its server restarted): failing it over", G->conf->name,
+                 sname(rc, from));
+        mop_t *m = new_op(rc, (int)g, M_TAKEOVER, from, "server restart", false, NULL);
+        CLP_ALERT(c->d->ev, "rc", 60, G->conf->name);
+        m->exclude = 1ull << from;
+        start_phase1(rc, (int)g, -1);
+    }
+}
+
 static void autostart(rc_t *rc, uint64_t now)
 {
     core_t *c = rc->c;
@@ -564,6 +585,7 @@ void rc_master_tick(rc_t *rc, uint64_t now)
         return;
     }
     takeover_orphans(rc);
+    takeover_lost(rc);
     if (rc->autostart_pending && rc->formed) {
         autostart(rc, now);
     }

@@ -93,8 +93,10 @@ static void recovered(recov_t *rv)
         rc_set_local_state(rc, rv->g, CLP__GROUP_STATE__GROUP_ONLINE);
         rc_persist_save(rc);
     } else {
-        clp_warn("group %s: found %s after the restart; stopping what is left of it",
+        clp_warn("group %s: found %s after the restart; stopping what is left of it, then it "
+                 "fails over",
                  G->conf->name, rv->was_online ? "resources missing" : "an interrupted operation");
+        G->lost = true;
         G->op = LOP_NONE;
         G->want_failover = false;
         rc_local_deactivate(rc, rv->g, "GROUPSTOP", 0, -1);

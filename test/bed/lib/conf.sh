@@ -92,8 +92,8 @@ server_root_create() {
     chmod 0600 "$root/etc/clp.key"
     cat >"$root/etc/platform.conf" <<EOF
 poweroff=$BED_SELF --dir $BED_DIR crash $s
-reboot=$BED_SELF --dir $BED_DIR crash $s --restart
-reset=$BED_SELF --dir $BED_DIR crash $s --restart
+reboot=$BED_SELF --dir $BED_DIR crash $s --restart --boot-delay 3
+reset=$BED_SELF --dir $BED_DIR crash $s --restart --boot-delay 3
 panic=$BED_SELF --dir $BED_DIR crash $s
 watchdog=process
 syslog_socket=$BED_DIR/$s/syslog.sock
