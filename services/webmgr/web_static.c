@@ -1,13 +1,12 @@
 /*
- * web_static: the static file handler (generic callback of the evhttp server).
+ * web_static: the static file handler (the catch-all row of the route table).
  */
-#define CLP_LOG_TAG "webmgr"
+#define CLP_LOG_TAG "webmgr.static"
 #include "web_static.h"
 
 #include <errno.h>
-#include <event2/buffer.h>
-#include <event2/keyvalq_struct.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +15,9 @@
 
 #include "clp_log.h"
 #include "clp_xalloc.h"
+#include "web_api.h"
 
 struct web_static {
-    clp_daemon_t *d;
     char docroot[CLP_PATH_MAX];
     unsigned long served, not_found;
 };
@@ -44,6 +43,24 @@ int web_static_resolve(const char *docroot, const char *uri_path, char *out, siz
     return 0;
 }
 
+void web_static_find_docroot(const char *root, const char *exe_dir, char *out, size_t n)
+{
+    char probe[CLP_PATH_MAX + 16];
+    snprintf(out, n, "%s/webmgr", root);
+    if (snprintf(probe, sizeof(probe), "%s/index.html", out) >= (int)sizeof(probe) ||
+        access(probe, R_OK) == 0 || !exe_dir) {
+        return;
+    }
+    char alt[CLP_PATH_MAX + 16];
+    snprintf(alt, sizeof(alt), "%s/../webmgr", exe_dir);
+    if (snprintf(probe, sizeof(probe), "%s/index.html", alt) < (int)sizeof(probe) &&
+        access(probe, R_OK) == 0) {
+        char *real = realpath(alt, NULL);
+        snprintf(out, n, "%s", real ? real : alt);
+        free(real);
+    }
+}
+
 static const char *mime_of(const char *path)
 {
     static const struct {
@@ -56,6 +73,7 @@ static const char *mime_of(const char *path)
         {".png", "image/png"},
         {".svg", "image/svg+xml"},
         {".ico", "image/x-icon"},
+        {".txt", "text/plain; charset=utf-8"},
     };
     const char *dot = strrchr(path, '.');
     for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++) {
@@ -66,44 +84,13 @@ static const char *mime_of(const char *path)
     return "application/octet-stream";
 }
 
-static void reply_json_error(struct evhttp_request *req, int code, const char *msg)
+void api_get_static(web_req_t *r)
 {
-    struct evbuffer *b = evbuffer_new();
-    evbuffer_add_printf(b, "{\"result\":{\"code\":%d,\"message\":\"%s\"}}\n", code, msg);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
-    evhttp_send_reply(req, code, msg, b);
-    evbuffer_free(b);
-}
-
-static void on_request(struct evhttp_request *req, void *arg)
-{
-    web_static_t *ws = arg;
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-    const char *raw = uri ? evhttp_uri_get_path(uri) : NULL;
+    web_static_t *ws = r->w->stat;
     char path[CLP_PATH_MAX];
     struct stat st;
-
-    if (!raw) {
-        reply_json_error(req, 400, "Bad Request");
-        return;
-    }
-    char *decoded = evhttp_uridecode(raw, 0, NULL);
-    if (!decoded || strncmp(decoded, "/api/", 5) == 0) {
-        free(decoded);
-        ws->not_found++;
-        reply_json_error(req, 404, "Not Found");
-        return;
-    }
-    if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
-        evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
-        free(decoded);
-        reply_json_error(req, 405, "Method Not Allowed");
-        return;
-    }
-    int rc = web_static_resolve(ws->docroot, decoded, path, sizeof(path));
-    free(decoded);
-    if (rc < 0) {
-        reply_json_error(req, 400, "Bad Request");
+    if (web_static_resolve(ws->docroot, r->path, path, sizeof(path)) < 0) {
+        web_reply_error(r, 400, "bad path");
         return;
     }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -112,26 +99,32 @@ static void on_request(struct evhttp_request *req, void *arg)
             close(fd);
         }
         ws->not_found++;
-        reply_json_error(req, 404, "Not Found");
+        web_reply_error(r, 404, "no such file: %s", r->path);
         return;
     }
     struct evbuffer *b = evbuffer_new();
     evbuffer_add_file(b, fd, 0, st.st_size);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", mime_of(path));
-    evhttp_send_reply(req, 200, "OK", b);
-    evbuffer_free(b);
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(r->req);
+    evhttp_add_header(oh, "Cache-Control", "no-cache");
+    evhttp_add_header(oh, "Content-Security-Policy",
+                      "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                      "script-src 'self'; connect-src 'self'; frame-ancestors 'none'");
     ws->served++;
+    web_reply(r, 200, mime_of(path), b);
 }
 
-web_static_t *web_static_new(clp_daemon_t *d, struct evhttp *http)
+web_static_t *web_static_new(web_t *w)
 {
     web_static_t *ws = xcalloc(1, sizeof(*ws));
-    ws->d = d;
-    clp_path(ws->docroot, sizeof(ws->docroot), d->root, "webmgr");
-    evhttp_set_gencb(http, on_request, ws);
-    evhttp_set_max_headers_size(http, 16384);
-    evhttp_set_max_body_size(http, 1 << 20);
-    evhttp_set_timeout(http, 30);
+    char exe[CLP_PATH_MAX];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    const char *dir = NULL;
+    if (k > 0) {
+        exe[k] = '\0';
+        dir = dirname(exe);
+    }
+    web_static_find_docroot(w->d->root, dir, ws->docroot, sizeof(ws->docroot));
+    clp_info("serving the WebManager's files from %s", ws->docroot);
     return ws;
 }
 
@@ -141,4 +134,9 @@ void web_static_destroy(web_static_t **pws)
         free(*pws);
         *pws = NULL;
     }
+}
+
+const char *web_static_docroot(const web_static_t *ws)
+{
+    return ws->docroot;
 }
