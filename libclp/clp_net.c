@@ -181,17 +181,19 @@ static int nl_talk(struct nlmsghdr *req)
     }
 }
 
-static void add_attr(struct nlmsghdr *n, size_t max, int type, const void *data, size_t len)
+/* Appends an attribute to the message in buf (max bytes in all). */
+static void add_attr(char *buf, size_t max, int type, const void *data, size_t len)
 {
-    struct rtattr *rta = (struct rtattr *)((char *)n + NLMSG_ALIGN(n->nlmsg_len));
+    struct nlmsghdr *n = (struct nlmsghdr *)buf;
+    size_t off = NLMSG_ALIGN(n->nlmsg_len);
     size_t rlen = RTA_LENGTH(len);
-    if (NLMSG_ALIGN(n->nlmsg_len) + RTA_ALIGN(rlen) > max) {
+    if (off + RTA_ALIGN(rlen) > max) {
         return;
     }
-    rta->rta_type = (unsigned short)type;
-    rta->rta_len = (unsigned short)rlen;
-    memcpy(RTA_DATA(rta), data, len);
-    n->nlmsg_len = (uint32_t)(NLMSG_ALIGN(n->nlmsg_len) + RTA_ALIGN(rlen));
+    struct rtattr rta = {.rta_len = (unsigned short)rlen, .rta_type = (unsigned short)type};
+    memcpy(buf + off, &rta, sizeof(rta));
+    memcpy(buf + off + RTA_LENGTH(0), data, len);
+    n->nlmsg_len = (uint32_t)(off + RTA_ALIGN(rlen));
 }
 
 static int addr_msg(int type, int flags, int ifindex, const addr_t *a, int prefix, bool nodad)
@@ -210,11 +212,11 @@ static int addr_msg(int type, int flags, int ifindex, const addr_t *a, int prefi
     req.ifa.ifa_index = (unsigned)ifindex;
     req.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
     size_t alen = a->family == AF_INET ? 4 : 16;
-    add_attr(&req.n, sizeof(req), IFA_LOCAL, a->bytes, alen);
-    add_attr(&req.n, sizeof(req), IFA_ADDRESS, a->bytes, alen);
+    add_attr((char *)&req, sizeof(req), IFA_LOCAL, a->bytes, alen);
+    add_attr((char *)&req, sizeof(req), IFA_ADDRESS, a->bytes, alen);
     if (nodad && a->family == AF_INET6) {
         uint32_t fl = IFA_F_NODAD;
-        add_attr(&req.n, sizeof(req), IFA_FLAGS, &fl, sizeof(fl));
+        add_attr((char *)&req, sizeof(req), IFA_FLAGS, &fl, sizeof(fl));
     }
     return nl_talk(&req.n);
 }
