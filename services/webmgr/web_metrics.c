@@ -211,7 +211,7 @@ static void sample(struct evbuffer *b, const char *name, double value, ...)
         k = va_arg(ap, const char *);
     }
     va_end(ap);
-    evbuffer_add_printf(b, "%s %.17g\n", first ? "" : "}", value);
+    evbuffer_add_printf(b, "%s %.15g\n", first ? "" : "}", value);
 }
 
 void web_metrics_write_groups(web_metrics_t *m, struct evbuffer *b)
