@@ -7,8 +7,9 @@
  *       (past the page cache, so the device itself answers), in chunks of at
  *       most 1 MiB, the length rounded up to the device's logical block size.
  *       On a file system without O_DIRECT (tmpfs) the file's cached pages are
- *       dropped first and it is read normally. An I/O error, a missing object
- *       or nothing to read is an error.
+ *       dropped first and it is read normally. An I/O error, a missing object,
+ *       a block device of size 0 (no medium, a detached loop device) or nothing
+ *       to read is an error.
  *   WRITE(FILE)
  *       write parameters/size bytes (a pattern stamped with the time) to the
  *       file parameters/object (created when missing), fsync it, read it back
@@ -27,6 +28,7 @@
 #include <linux/fs.h>
 #include <scsi/sg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +115,14 @@ static int do_read(const char *obj, size_t size)
     int fd = open_direct(obj, O_RDONLY, &direct);
     if (fd < 0) {
         printf("cannot open %s: %s", obj, strerror(errno));
+        return MON_CHECK_ERROR;
+    }
+    struct stat st;
+    uint64_t bytes = 1;
+    if (fstat(fd, &st) == 0 && S_ISBLK(st.st_mode) && ioctl(fd, BLKGETSIZE64, &bytes) == 0 &&
+        bytes == 0) {
+        close(fd);
+        printf("%s has a size of 0 (no medium, or a detached loop device)", obj);
         return MON_CHECK_ERROR;
     }
     size_t unit = io_unit(fd);
