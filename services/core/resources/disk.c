@@ -32,6 +32,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "clp_log.h"
 #include "rsc.h"
 #include "rsc_cmd.h"
 #include "rsc_mnt.h"
@@ -199,6 +200,9 @@ static int disk_activate(rsc_ctx_t *ctx)
     if (rsc_mnt_fsck_due((int)rsc_param_int(ctx, "parameters/fsck/timing", 2),
                          (int)rsc_param_int(ctx, "parameters/fsck/interval", 10), count, &next) &&
         !xfs) {
+        clp_info("resource %s: fsck of %s before mounting it (fsck/timing %ld, mount %d since "
+                 "the last check on this server)",
+                 ctx->res->name, dev, rsc_param_int(ctx, "parameters/fsck/timing", 2), count + 1);
         rc = check_fs(ctx, fs, dev, false, err, sizeof(err));
         if (rc != RSC_OK) {
             printf("%s", err);
@@ -228,7 +232,7 @@ static int disk_activate(rsc_ctx_t *ctx)
             if (check_fs(ctx, fs, dev, xfs, rerr, sizeof(rerr)) == RSC_OK) {
                 next = 0;
             } else {
-                fprintf(stderr, "%s\n", rerr);
+                clp_warn("%s", rerr);
             }
         }
     }

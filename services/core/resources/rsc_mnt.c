@@ -20,6 +20,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#define CLP_LOG_TAG "rsc.mnt"
+#include "clp_log.h"
 #include "rsc.h"
 #include "rsc_cmd.h"
 
@@ -339,10 +341,7 @@ int rsc_mnt_release(const rsc_mnt_release_t *r, char *err, size_t n)
             char pids[256];
             int k = rsc_mnt_kill_users(e.major, e.minor, pids, sizeof(pids));
             if (k > 0) {
-                /* Reported in the alert detail only if the unmount still fails;
-                 * the core logs the child's output either way. */
-                fprintf(stderr, "%s busy: killed %d process(es) using it: %s\n", r->point, k,
-                        pids);
+                clp_warn("%s is busy: killed %d process(es) using it: %s", r->point, k, pids);
             }
         }
     }
