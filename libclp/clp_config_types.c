@@ -198,6 +198,7 @@ static const clp_type_param_t sambaw_params[] = {
     P_HOST("parameters/ipaddress", "127.0.0.1", "Samba server address"),
     P_INT("parameters/port", "139", 1, 65535, "port"),
     P_STR("parameters/username", NULL, "user name"),
+    P_STR("parameters/password", NULL, "password"),
 };
 
 static const clp_type_param_t nfsw_params[] = {
