@@ -92,9 +92,9 @@ rsc_checker_start() {
                     echo "$(date +%T.%3N) $CHECK_MNT mounted on$mnt_on"
                 [ $(echo $proc_on | wc -w) -le 1 ] ||
                     echo "$(date +%T.%3N) '$CHECK_PROC' running on$proc_on"
-            } >>"$CHECK_LOG"
+            } >>"$CHECK_LOG" 2>/dev/null
             n=$((n + 1))
-            echo "$n" >"$CHECK_COUNT"
+            echo "$n" >"$CHECK_COUNT" 2>/dev/null
             sleep 0.1
         done
     ) &
