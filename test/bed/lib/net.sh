@@ -14,6 +14,7 @@
 
 BED_GATEWAY=10.32.0.254
 BED_CLIENT_IP=10.32.0.200
+BED_MACHINE_IP=10.32.0.250
 
 lan_net() {
     case $1 in lan1) echo 31 ;; lan2) echo 32 ;; esac
@@ -158,4 +159,28 @@ nft_apply() {
         nft_ruleset "$s" | nsenter --net="$(ns_path "$s")" nft -f - ||
             die "cannot load the nftables rules of $s"
     done
+}
+
+# --- the machine on the public LAN (up --host-attach) ----------------------------------
+# The one exception to "nothing in the machine's own network namespace", made only
+# when asked (tools/clpdemo): a veth pair whose machine end is <prefix-hash>-h with
+# 10.32.0.250/24, and whose hub end is a port of br-lan2, so that a browser on the
+# machine reaches the WebManagers (10.32.0.K:29003) and the floating IPs. The pair
+# goes away with the hub namespace at `down`. Only one bed per machine can be
+# attached (the machine would have two routes to 10.32.0.0/24).
+
+machine_attach() {
+    local ifc hub
+    ifc="cb${BED_PFX#clpbed-}"
+    ifc=${ifc:0:15}
+    hub=$(ns_name hub)
+    if ip -o route show to 10.32.0.0/24 | grep -q .; then
+        die "--host-attach: this machine already has a route to 10.32.0.0/24 (another bed attached?)"
+    fi
+    ip link add "$ifc" type veth peer name host-lan2 netns "$hub" ||
+        die "--host-attach: cannot create the veth pair $ifc"
+    state_set BED_HOST_IF "$ifc"
+    ip -n "$hub" link set host-lan2 master br-lan2 up
+    ip addr add "$BED_MACHINE_IP/24" dev "$ifc" || die "--host-attach: cannot address $ifc"
+    ip link set "$ifc" up || die "--host-attach: cannot set $ifc up"
 }
