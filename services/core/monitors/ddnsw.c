@@ -101,15 +101,14 @@ static bool ddnsw_answer_has(const char *out, const char *ip)
 
 /* The nsupdate script that registers host -> ip again into out. Returns 0, or
  * -1 when it does not fit or a value holds a line break. */
-static int ddnsw_update_script(char *out, size_t n, const char *server, long port,
-                               const char *host, long ttl, const char *ip)
+static int ddnsw_update_script(char *out, size_t n, const char *server, long port, const char *host,
+                               long ttl, const char *ip)
 {
     if (strpbrk(server, "\r\n") || strpbrk(host, "\r\n") || strpbrk(ip, "\r\n")) {
         return -1;
     }
     const char *rr = strchr(ip, ':') ? "AAAA" : "A";
-    int r = snprintf(out, n,
-                     "server %s %ld\nupdate delete %s %s\nupdate add %s %ld %s %s\nsend\n",
+    int r = snprintf(out, n, "server %s %ld\nupdate delete %s %s\nupdate add %s %ld %s %s\nsend\n",
                      server, port, host, rr, host, ttl, rr, ip);
     return r < 0 || (size_t)r >= n ? -1 : 0;
 }
@@ -121,8 +120,9 @@ static int query(const char *server, long port, const char *host, const char *ip
     snprintf(at, sizeof(at), "@%s", server);
     snprintf(ps, sizeof(ps), "%ld", port);
     snprintf(tm, sizeof(tm), "+time=%d", tmo);
-    char *argv[] = {"dig", at, "-p", ps, "+short", tm, "+tries=1", (char *)host,
-                    strchr(ip, ':') ? "AAAA" : "A", NULL};
+    char *argv[] = {
+        "dig", at, "-p", ps, "+short", tm, "+tries=1", (char *)host, strchr(ip, ':') ? "AAAA" : "A",
+        NULL};
     return run_capture(argv, out, n);
 }
 

@@ -261,8 +261,8 @@ static int tur_once(int fd, int timeout_ms, char *why, size_t n, bool *unit_atte
             ascq = sense[13];
         }
     }
-    static const char *const keys[] = {"no sense", "recovered error", "not ready",
-                                       "medium error", "hardware error", "illegal request",
+    static const char *const keys[] = {"no sense",       "recovered error", "not ready",
+                                       "medium error",   "hardware error",  "illegal request",
                                        "unit attention", "data protect"};
     *unit_attention = key == 6;
     if (key >= 0) {

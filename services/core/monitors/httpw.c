@@ -35,7 +35,7 @@ static int httpw_status(const char *buf, size_t len)
         return len > 256 ? -EPROTO : -EAGAIN;
     }
     size_t n = (size_t)(eol - buf);
-    if (n < 12 || strncmp(buf, "HTTP/", 5) != 0) {
+    if (n < 10 || strncmp(buf, "HTTP/", 5) != 0) {
         return -EPROTO;
     }
     const char *p = buf + 5;
@@ -83,8 +83,8 @@ static void httpw_base64(const unsigned char *in, size_t n, char *out)
 }
 
 /* The request text into out. Returns its length, or -1 when it does not fit. */
-static int httpw_request(char *out, size_t n, bool get, const char *host, int port,
-                         const char *uri, const char *user, const char *pass)
+static int httpw_request(char *out, size_t n, bool get, const char *host, int port, const char *uri,
+                         const char *user, const char *pass)
 {
     char auth[600] = "";
     if (user && user[0]) {

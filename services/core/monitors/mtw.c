@@ -52,8 +52,7 @@ static int mtw_verdict(const mtw_tally_t *t)
 static bool is_member_key(const char *k)
 {
     size_t kl = strlen(k);
-    return strncmp(k, "parameters/object@", 18) == 0 && kl > 23 &&
-           strcmp(k + kl - 5, "/name") == 0;
+    return strncmp(k, "parameters/object@", 18) == 0 && kl > 23 && strcmp(k + kl - 5, "/name") == 0;
 }
 
 static const char *state_word(Clp__MonitorState s)

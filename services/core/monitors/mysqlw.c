@@ -30,13 +30,13 @@
 enum { MYSQLW_UPDATE = 0, MYSQLW_CREATEDROP = 1, MYSQLW_SELECT = 3 };
 
 typedef enum {
-    ST_EXISTS,     /* is the table there? (a count) */
-    ST_CREATE,     /* the monitor table (only when missing) */
-    ST_UPDATE,     /* one row to the new value (affected rows counted) */
-    ST_INSERT,     /* when the update found no row */
-    ST_READBACK,   /* the new value must be read back: exactly one row */
-    ST_SELECT,     /* level select: a plain read */
-    ST_DROP_IF,    /* level create/drop: a table left by a killed check */
+    ST_EXISTS,   /* is the table there? (a count) */
+    ST_CREATE,   /* the monitor table (only when missing) */
+    ST_UPDATE,   /* one row to the new value (affected rows counted) */
+    ST_INSERT,   /* when the update found no row */
+    ST_READBACK, /* the new value must be read back: exactly one row */
+    ST_SELECT,   /* level select: a plain read */
+    ST_DROP_IF,  /* level create/drop: a table left by a killed check */
     ST_CREATE_TMP,
     ST_INSERT_TMP,
     ST_READBACK_TMP,
@@ -230,9 +230,9 @@ static int my_load(my_api_t *my, const char *path)
 typedef struct {
     my_api_t *my;
     MYSQL *m;
-    long rows;      /* rows returned by the last statement */
-    long affected;  /* rows changed by the last statement */
-    long first;     /* first column of the first row, as a number */
+    long rows;     /* rows returned by the last statement */
+    long affected; /* rows changed by the last statement */
+    long first;    /* first column of the first row, as a number */
 } my_run_t;
 
 static int my_run(my_run_t *r, const char *sql)

@@ -48,8 +48,16 @@ static uint32_t get32(const unsigned char *p)
  * (44 bytes). Returns the length. */
 static size_t nfsw_null_call(unsigned char *out, uint32_t xid, uint32_t prog, uint32_t vers)
 {
-    uint32_t words[] = {xid, 0 /* CALL */, 2 /* RPC version */, prog, vers, 0 /* NULL */,
-                        0, 0 /* cred AUTH_NONE */, 0, 0 /* verf AUTH_NONE */};
+    uint32_t words[] = {xid,
+                        0 /* CALL */,
+                        2 /* RPC version */,
+                        prog,
+                        vers,
+                        0 /* NULL */,
+                        0,
+                        0 /* cred AUTH_NONE */,
+                        0,
+                        0 /* verf AUTH_NONE */};
     size_t n = sizeof(words) / sizeof(words[0]);
     put32(out, 0x80000000u | (uint32_t)(n * 4));
     for (size_t i = 0; i < n; i++) {
@@ -61,8 +69,7 @@ static size_t nfsw_null_call(unsigned char *out, uint32_t xid, uint32_t prog, ui
 /* Decodes the reply (record mark included, len bytes) to a NULL call with
  * xid. Returns 0 when it was accepted, -EAGAIN when incomplete, or -EPROTO
  * with the reason in why. */
-static int nfsw_null_reply(const unsigned char *buf, size_t len, uint32_t xid, char *why,
-                           size_t n)
+static int nfsw_null_reply(const unsigned char *buf, size_t len, uint32_t xid, char *why, size_t n)
 {
     if (len < 4) {
         return -EAGAIN;
@@ -99,9 +106,9 @@ static int nfsw_null_reply(const unsigned char *buf, size_t len, uint32_t xid, c
         snprintf(why, n, "version not supported (the server has versions %u to %u)",
                  get32(p + at + 4), get32(p + at + 8));
     } else {
-        static const char *const names[] = {"success", "program unavailable", "version mismatch",
-                                            "procedure unavailable", "garbage arguments",
-                                            "system error"};
+        static const char *const names[] = {"success",           "program unavailable",
+                                            "version mismatch",  "procedure unavailable",
+                                            "garbage arguments", "system error"};
         snprintf(why, n, "the call was not accepted (%s)", st < 6 ? names[st] : "unknown");
     }
     return -EPROTO;
@@ -183,8 +190,7 @@ static bool nfsw_exported(const char *out, const char *dir)
     }
     for (const char *p = out; *p;) {
         size_t len = strcspn(p, "\n");
-        if (len >= dl && strncmp(p, dir, dl) == 0 &&
-            (len == dl || p[dl] == ' ' || p[dl] == '\t')) {
+        if (len >= dl && strncmp(p, dir, dl) == 0 && (len == dl || p[dl] == ' ' || p[dl] == '\t')) {
             return true;
         }
         p += len;

@@ -44,12 +44,12 @@
 enum { ORA_UPDATE = 0, ORA_CREATEDROP = 1, ORA_STATUS = 2, ORA_SELECT = 3 };
 
 typedef enum {
-    ST_STATUS,      /* v$instance status (one text column) */
-    ST_EXISTS,      /* user_tables count for the table */
+    ST_STATUS, /* v$instance status (one text column) */
+    ST_EXISTS, /* user_tables count for the table */
     ST_CREATE,
     ST_UPDATE,
     ST_INSERT,
-    ST_READBACK,    /* a count that must be 1 */
+    ST_READBACK, /* a count that must be 1 */
     ST_COMMIT,
     ST_SELECT,
     ST_DROP_IF,
@@ -66,8 +66,8 @@ static int oraclew_steps(int level, oraclew_step_t *steps, int max)
                                          ST_INSERT, ST_READBACK, ST_COMMIT};
     static const oraclew_step_t sel[] = {ST_SELECT};
     static const oraclew_step_t sta[] = {ST_STATUS};
-    static const oraclew_step_t cd[] = {ST_DROP_IF, ST_CREATE_TMP, ST_INSERT_TMP,
-                                        ST_READBACK_TMP, ST_DROP_TMP};
+    static const oraclew_step_t cd[] = {ST_DROP_IF, ST_CREATE_TMP, ST_INSERT_TMP, ST_READBACK_TMP,
+                                        ST_DROP_TMP};
     const oraclew_step_t *s;
     int n;
     switch (level) {
@@ -101,8 +101,8 @@ static int oraclew_steps(int level, oraclew_step_t *steps, int max)
 static bool oraclew_ident_ok(const char *name)
 {
     size_t n = strlen(name);
-    if (n == 0 || n > 30 || !((name[0] >= 'a' && name[0] <= 'z') ||
-                              (name[0] >= 'A' && name[0] <= 'Z'))) {
+    if (n == 0 || n > 30 ||
+        !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z'))) {
         return false;
     }
     for (size_t i = 0; i < n; i++) {
@@ -232,8 +232,8 @@ typedef struct {
     sword (*session_begin)(void *svc, void *err, void *ses, ub4 cred, ub4 mode);
     sword (*session_end)(void *svc, void *err, void *ses, ub4 mode);
     sword (*stmt_prepare)(void *stmt, void *err, const char *sql, ub4 len, ub4 lang, ub4 mode);
-    sword (*define_by_pos)(void *stmt, void **def, void *err, ub4 pos, void *val, sb4 size,
-                           ub2 dty, void *ind, ub2 *rlen, ub2 *rcode, ub4 mode);
+    sword (*define_by_pos)(void *stmt, void **def, void *err, ub4 pos, void *val, sb4 size, ub2 dty,
+                           void *ind, ub2 *rlen, ub2 *rcode, ub4 mode);
     sword (*stmt_execute)(void *svc, void *stmt, void *err, ub4 iters, ub4 off, const void *in,
                           void *out, ub4 mode);
     sword (*error_get)(void *h, ub4 rec, char *state, sb4 *code, char *buf, ub4 size, ub4 type);
@@ -289,8 +289,8 @@ static int oci_load(oci_api_t *o, const char *path)
 typedef struct {
     oci_api_t *o;
     void *env, *err, *srv, *svc, *ses;
-    sb4 code;        /* ORA- number of the last error */
-    char msg[256];   /* its text, first line */
+    sb4 code;      /* ORA- number of the last error */
+    char msg[256]; /* its text, first line */
 } oci_t;
 
 static void oci_error(oci_t *c, sword rc)
@@ -462,8 +462,8 @@ static int check(mon_ctx_t *ctx)
             verdict = failed(ctx, &c, sql);
         } else if (steps[i] == ST_STATUS && strcmp(val, "OPEN") != 0) {
             printf("the instance is not open (v$instance status %s)", val[0] ? val : "unknown");
-            verdict = mon_param_int(ctx, "parameters/ignoreuse", 0) ? MON_CHECK_ERROR
-                                                                    : MON_CHECK_WARN;
+            verdict =
+                mon_param_int(ctx, "parameters/ignoreuse", 0) ? MON_CHECK_ERROR : MON_CHECK_WARN;
         } else if (steps[i] == ST_EXISTS) {
             exists = atol(val) > 0;
         } else if ((steps[i] == ST_READBACK || steps[i] == ST_READBACK_TMP) && atol(val) != 1) {

@@ -36,15 +36,15 @@ enum { PSQLW_UPDATE = 0, PSQLW_CREATEDROP = 1, PSQLW_SELECT = 3 };
 /* The steps of one check; the SQL of each comes from psqlw_sql(). */
 typedef enum {
     ST_BEGIN,
-    ST_EXISTS,      /* is the table there? (one row: t or f) */
-    ST_CREATE,      /* the monitor table (level update: only when missing) */
-    ST_LOCK,        /* serialise the servers' monitors on the table */
-    ST_UPDATE,      /* set the row to the new value (affected rows counted) */
-    ST_INSERT,      /* when the update found no row */
-    ST_READBACK,    /* the new value must be read back: exactly one row */
+    ST_EXISTS,   /* is the table there? (one row: t or f) */
+    ST_CREATE,   /* the monitor table (level update: only when missing) */
+    ST_LOCK,     /* serialise the servers' monitors on the table */
+    ST_UPDATE,   /* set the row to the new value (affected rows counted) */
+    ST_INSERT,   /* when the update found no row */
+    ST_READBACK, /* the new value must be read back: exactly one row */
     ST_COMMIT,
-    ST_SELECT,      /* level select: a plain read */
-    ST_DROP_IF,     /* level create/drop: a table left by a killed check */
+    ST_SELECT,  /* level select: a plain read */
+    ST_DROP_IF, /* level create/drop: a table left by a killed check */
     ST_CREATE_TMP,
     ST_INSERT_TMP,
     ST_READBACK_TMP,
@@ -55,7 +55,7 @@ typedef enum {
  * or -1 for an unknown level. */
 static int psqlw_steps(int level, psqlw_step_t *steps, int max)
 {
-    static const psqlw_step_t upd[] = {ST_EXISTS, ST_CREATE, ST_BEGIN, ST_LOCK,
+    static const psqlw_step_t upd[] = {ST_EXISTS, ST_CREATE, ST_BEGIN,    ST_LOCK,
                                        ST_UPDATE, ST_INSERT, ST_READBACK, ST_COMMIT};
     static const psqlw_step_t sel[] = {ST_SELECT};
     static const psqlw_step_t cd[] = {ST_DROP_IF, ST_CREATE_TMP, ST_INSERT_TMP, ST_READBACK_TMP,
@@ -238,9 +238,9 @@ static const char *one_line(const char *msg, char *buf, size_t n)
 typedef struct {
     pq_api_t *pq;
     PGconn *conn;
-    int tuples;        /* rows returned by the last statement */
-    long affected;     /* rows changed by the last statement */
-    char first[64];    /* first column of the first row */
+    int tuples;     /* rows returned by the last statement */
+    long affected;  /* rows changed by the last statement */
+    char first[64]; /* first column of the first row */
 } pq_run_t;
 
 /* Executes sql; on failure prints what failed and returns -1. */

@@ -99,7 +99,7 @@ static ssize_t read_small(const char *path, char *buf, size_t n)
 /* The state letter and comm of /proc/PID/stat ("pid (comm) S ..."), or 0. */
 static char proc_state(const char *dir, char *comm, size_t n)
 {
-    char path[512], buf[512];
+    char path[600], buf[512];
     snprintf(path, sizeof(path), "%s/stat", dir);
     ssize_t r = read_small(path, buf, sizeof(buf) - 1);
     if (r <= 0) {
@@ -145,7 +145,8 @@ static int psw_count(const char *proc_root, const char *pattern, const struct st
         if (netns) {
             struct stat ns;
             snprintf(path, sizeof(path), "%s/ns/net", dir);
-            if (stat(path, &ns) == 0 && (ns.st_dev != netns->st_dev || ns.st_ino != netns->st_ino)) {
+            if (stat(path, &ns) == 0 &&
+                (ns.st_dev != netns->st_dev || ns.st_ino != netns->st_ino)) {
                 continue;
             }
         }

@@ -176,9 +176,9 @@ static int check(mon_ctx_t *ctx)
         printf("no volume group configured (parameters/devname)");
         return MON_CHECK_ERROR;
     }
-    char out[8192], why[256];
-    char *vgs[] = {"vgs", "--noheadings", "--separator", "|", "-o", "vg_name,vg_attr",
-                   (char *)vg, NULL};
+    char out[8192], why[768];
+    char *vgs[] = {"vgs", "--noheadings",    "--separator", "|",
+                   "-o",  "vg_name,vg_attr", (char *)vg,    NULL};
     int st = run_capture(vgs, out, sizeof(out));
     if (st != 0) {
         out[strcspn(out, "\n")] = '\0';
@@ -189,8 +189,8 @@ static int check(mon_ctx_t *ctx)
         printf("%s", why);
         return MON_CHECK_ERROR;
     }
-    char *lvs[] = {"lvs", "--noheadings", "--separator", "|", "-o", "lv_name,lv_attr",
-                   (char *)vg, NULL};
+    char *lvs[] = {"lvs", "--noheadings",    "--separator", "|",
+                   "-o",  "lv_name,lv_attr", (char *)vg,    NULL};
     st = run_capture(lvs, out, sizeof(out));
     if (st != 0) {
         out[strcspn(out, "\n")] = '\0';
