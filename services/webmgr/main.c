@@ -17,6 +17,7 @@
 #include "web_metrics.h"
 #include "web_static.h"
 #include "web_status.h"
+#include "web_tls.h"
 
 static void status_counters(void *arg, Clp__StatusReply *rep)
 {
@@ -63,16 +64,22 @@ int main(int argc, char **argv)
     d.status_fn = status_counters;
     d.status_arg = &w;
 
+    char err[512];
+    web_tls_t *tls = web_tls_new(d.conf, err, sizeof(err));
+    if (!tls && err[0]) {
+        clp_error("HTTPS: %s; serving HTTP", err);
+        CLP_ALERT(d.ev, "webmgr", 21);
+    }
     int port = d.conf->cluster.ports.webmgr;
-    int rc = web_http_listen(w.http, port, false);
+    int rc = web_http_listen(w.http, port, false, tls);
     if (rc < 0) {
         clp_error("cannot listen on the WebManager port %d: %s", port, strerror(-rc));
         clp_daemon_fini(&d);
         return CLP_EXIT_ENDPOINT;
     }
-    clp_info("WebManager on port %d", port);
+    clp_info("WebManager on port %d (%s)", port, tls ? "HTTPS" : "HTTP");
     if (d.conf->webmgr.api_use && d.conf->cluster.ports.api != port) {
-        rc = web_http_listen(w.http, d.conf->cluster.ports.api, true);
+        rc = web_http_listen(w.http, d.conf->cluster.ports.api, true, tls);
         if (rc < 0) {
             clp_error("cannot listen on the REST API port %d: %s", d.conf->cluster.ports.api,
                       strerror(-rc));
@@ -85,6 +92,7 @@ int main(int argc, char **argv)
     clp_daemon_run(&d);
 
     web_http_destroy(&w.http);
+    web_tls_destroy(&tls);
     web_static_destroy(&w.stat);
     web_metrics_destroy(&w.metrics);
     web_logcc_destroy(&w.logcc);

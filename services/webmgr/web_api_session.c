@@ -55,7 +55,8 @@ static void after_check(void *arg, web_right_t right)
     }
     const web_session_t *s = web_session_create(r->w->sessions, right, clp_mono_ms());
     char cookie[160];
-    snprintf(cookie, sizeof(cookie), "CLPSESSION=%s; Path=/; HttpOnly; SameSite=Strict", s->id);
+    snprintf(cookie, sizeof(cookie), "CLPSESSION=%s; Path=/; HttpOnly; SameSite=Strict%s", s->id,
+             web_http_secure(r->w->http) ? "; Secure" : "");
     evhttp_add_header(evhttp_request_get_output_headers(r->req), "Set-Cookie", cookie);
     clp_info("login from %s: %s rights", r->client, web_right_name(right));
     wj_t w;

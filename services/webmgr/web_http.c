@@ -19,6 +19,7 @@
 #include "clp_log.h"
 #include "clp_time.h"
 #include "clp_xalloc.h"
+#include "web_tls.h"
 
 #define SESSION_COOKIE "CLPSESSION"
 #define MAX_LISTENERS 2
@@ -33,8 +34,14 @@ struct web_http {
     web_t *w;
     listener_t l[MAX_LISTENERS];
     int n;
+    bool secure; /* HTTPS: cookies get the Secure flag */
     web_http_counters_t c;
 };
+
+bool web_http_secure(const web_http_t *h)
+{
+    return h->secure;
+}
 
 /* ---- pure helpers ---- */
 
@@ -511,7 +518,7 @@ void web_http_destroy(web_http_t **ph)
     *ph = NULL;
 }
 
-int web_http_listen(web_http_t *h, int port, bool api)
+int web_http_listen(web_http_t *h, int port, bool api, struct web_tls *tls)
 {
     if (h->n >= MAX_LISTENERS) {
         return -ENOSPC;
@@ -538,5 +545,9 @@ int web_http_listen(web_http_t *h, int port, bool api)
     evhttp_set_max_body_size(http, 1 << 20);
     evhttp_set_timeout(http, 60);
     evhttp_set_gencb(http, on_request, l);
+    if (tls) {
+        web_tls_attach(tls, http);
+        h->secure = true;
+    }
     return 0;
 }

@@ -74,9 +74,10 @@ extern const web_route_t web_routes[];
 web_http_t *web_http_new(web_t *w);
 void web_http_destroy(web_http_t **h);
 
-/* Listens on port (all IPv4 addresses); api marks the REST API port. Returns 0
- * or -errno. */
-int web_http_listen(web_http_t *h, int port, bool api);
+/* Listens on port (all IPv4 addresses); api marks the REST API port; tls (may
+ * be NULL) makes it HTTPS. Returns 0 or -errno. */
+struct web_tls;
+int web_http_listen(web_http_t *h, int port, bool api, struct web_tls *tls);
 
 /* Matches path against pattern, filling params (pointers into segs, a scratch
  * copy of path). Returns true on a match. Pure: unit-tested. */
@@ -105,6 +106,9 @@ void web_reply_error(web_req_t *r, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* {"result":{"code":0,"message":msg}} with 200. */
 void web_reply_ok(web_req_t *r, const char *msg);
+
+/* Whether the listeners speak HTTPS. */
+bool web_http_secure(const web_http_t *h);
 
 /* Counters for /metrics. */
 typedef struct {
