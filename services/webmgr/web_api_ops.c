@@ -180,7 +180,7 @@ static void finish(fan_t *f)
     web_reply(r, http, "application/json; charset=utf-8", b);
 }
 
-static void on_done(void *arg, const Clp__Envelope *rep, const char *err)
+static void on_done(void *arg, const Clp__Envelope *rep, int status, const char *err)
 {
     slot_t *s = arg;
     fan_t *f = s->f;
@@ -206,7 +206,19 @@ static void on_done(void *arg, const Clp__Envelope *rep, const char *err)
             break;
         }
     }
-    s->state = rep ? (ok ? 1 : 2) : 3;
+    s->state = rep ? (ok ? 1 : 2) : status == -EPROTO ? 2 : 3;
+    if (!rep && status == -ETIMEDOUT && f->def->kind == K_SVC &&
+        f->def->proto_op != CLP__SERVICE_CONTROL__OP__START &&
+        f->def->proto_op != CLP__SERVICE_CONTROL__OP__RESUME &&
+        f->def->proto_op != CLP__SERVICE_CONTROL__OP__SUSPEND) {
+        /* Stopping, shutting down or rebooting a server can take longer than
+         * we wait, and a server that goes down cannot answer: report the
+         * request as sent; the status shows what happens. */
+        s->state = 1;
+        msg = "Request sent; no answer within 10 s (a server that stops or reboots may not "
+              "answer): see its status.";
+        ok = true;
+    }
     snprintf(s->msg, sizeof(s->msg), "%s",
              msg && msg[0] ? msg : ok ? "Command succeeded." : "the request failed");
     if (--f->pending == 0) {
@@ -307,7 +319,7 @@ static void send_slot(fan_t *f, size_t i)
         return;
     }
     default:
-        on_done(s, NULL, "unknown operation");
+        on_done(s, NULL, -EINVAL, "unknown operation");
         return;
     }
 }

@@ -35,12 +35,12 @@ static void on_reply(void *arg, const Clp__Envelope *rep)
     char err[160];
     if (!rep) {
         snprintf(err, sizeof(err), "%s did not answer in time", c->what);
-        c->fn(c->arg, NULL, err);
+        c->fn(c->arg, NULL, -ETIMEDOUT, err);
     } else if (rep->payload_case == CLP__ENVELOPE__PAYLOAD_ERROR_REPLY) {
         snprintf(err, sizeof(err), "%s", rep->error_reply->message);
-        c->fn(c->arg, NULL, err);
+        c->fn(c->arg, NULL, -EPROTO, err);
     } else {
-        c->fn(c->arg, rep, NULL);
+        c->fn(c->arg, rep, 0, NULL);
     }
     struct timeval zero = {0, 0};
     event_base_once(c->w->d->base, -1, EV_TIMEOUT, destroy_later, c, &zero);
@@ -61,7 +61,7 @@ static void start(web_t *w, const char *endpoint, const clp_keys_t *keys, const 
         snprintf(err, sizeof(err), "cannot send the request to %s", what);
         clp_aclient_destroy(&c->c);
         free(c);
-        fn(arg, NULL, err);
+        fn(arg, NULL, -ECONNREFUSED, err);
     }
 }
 
@@ -78,13 +78,13 @@ void web_call_local(web_t *w, const char *service, Clp__Envelope *env, int timeo
     char file[CLP_PATH_MAX], ep[CLP_PATH_MAX], err[160];
     if (clp_endpoint_file(file, sizeof(file), w->d->root, service) < 0 ||
         clp_endpoint_ipc(ep, sizeof(ep), w->d->root, service) < 0) {
-        fn(arg, NULL, "root path too long");
+        fn(arg, NULL, -EINVAL, "root path too long");
         return;
     }
     if (access(file, F_OK) < 0) {
         snprintf(err, sizeof(err), "%s is not running on server %s", service_name(service),
                  w->d->server);
-        fn(arg, NULL, err);
+        fn(arg, NULL, -ECONNREFUSED, err);
         return;
     }
     char what[96];
@@ -123,11 +123,11 @@ void web_call_trn(web_t *w, const char *server, Clp__Envelope *env, int timeout_
     char addr[128], ep[192], err[200], what[96];
     if (web_server_addr(d->conf, server, addr, sizeof(addr)) < 0) {
         snprintf(err, sizeof(err), "server %s has no LAN address in the configuration", server);
-        fn(arg, NULL, err);
+        fn(arg, NULL, -EINVAL, err);
         return;
     }
     if (!d->have_keys) {
-        fn(arg, NULL, "the cluster key (etc/clp.key) is needed to reach another server");
+        fn(arg, NULL, -EINVAL, "the cluster key (etc/clp.key) is needed to reach another server");
         return;
     }
     snprintf(ep, sizeof(ep), strchr(addr, ':') ? "tcp://[%s]:%d" : "tcp://%s:%d", addr,

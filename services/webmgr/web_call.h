@@ -11,8 +11,11 @@
 
 #include "web.h"
 
-/* rep is NULL on failure, with a sentence in err; rep is valid during the call. */
-typedef void (*web_call_fn)(void *arg, const Clp__Envelope *rep, const char *err);
+/* rep is NULL on failure, with a sentence in err and status -ETIMEDOUT (no
+ * answer in time: the request may have been received), -ECONNREFUSED (the
+ * service is not running / cannot be reached), -EPROTO (an ErrorReply) or
+ * -EINVAL; rep is valid during the call, status 0. */
+typedef void (*web_call_fn)(void *arg, const Clp__Envelope *rep, int status, const char *err);
 
 /* Sends env to the local service (core, trn, ...). fn runs exactly once,
  * possibly before this returns (service not running). */

@@ -102,7 +102,7 @@ void web_logcc_destroy(web_logcc_t **pl)
     *pl = NULL;
 }
 
-static void on_collected(void *arg, const Clp__Envelope *rep, const char *err)
+static void on_collected(void *arg, const Clp__Envelope *rep, int status, const char *err)
 {
     job_t *j = arg;
     j->ended_ms = clp_mono_ms();

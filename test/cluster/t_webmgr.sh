@@ -377,6 +377,28 @@ grep -q srv2 "$TEST_TMP/logcc.list" || fail "the archive lacks srv2's logs"
 api $S1 $W GET /api/v1/logs/collect/nosuch "" "$OPC"
 expect 404 "unknown log job"
 
+log "cluster stop and start"
+core_gone() {
+    ! test -e "$CLPBED_DIR/srv1/root/run/core.sock" && ! test -e "$CLPBED_DIR/srv2/root/run/core.sock"
+}
+api $S1 $A POST /api/v1/cluster/stop '{}' "$OPC"
+expect 200 "cluster stop"
+[ "$(jb "len(d['results'])")" = 2 ] || fail "cluster stop should go to both servers: $BODY"
+wait_for 60 core_gone
+wait_for 10 alert_seen srv1 apisv 1
+api $S1 $A POST /api/v1/cluster/start '{}' "$OPC"
+expect 200 "cluster start"
+wait_for 60 server_online_both
+# The group's auto-start after a cluster start is the core's business (and
+# tested with it); make sure it runs on srv1 for what follows.
+deadline=$((SECONDS + 20))
+until group_is srv1 failover1 srv1 || ((SECONDS > deadline)); do sleep 0.2; done
+if ! group_is srv1 failover1 srv1; then
+    log "note: failover1 did not start by itself after the cluster start; starting it"
+    api $S1 $A POST /api/v1/groups/failover1/start '{"target":"srv1"}' "$OPC"
+    wait_for 30 group_is srv1 failover1 srv1
+fi
+
 log "browser test (headless Chromium)"
 if [ -x /usr/bin/chromium ] && command -v node >/dev/null; then
     BR=$CLP_SOURCE_DIR/test/browser
@@ -434,3 +456,18 @@ json_py "sys.exit(0 if d['max_ms'] < 1000 and set(d['codes']) == {'200'} else 1)
     fail "srv2's WebManager was not responsive during the failover: $(cat "$TEST_TMP/sampler.json")"
 api $S2 $A GET /api/v1/servers/srv1 "" "$REF"
 [ "$(jb "d['servers'][0]['status']")" = Offline ] || fail "srv1 after its crash: $BODY"
+
+log "server reboot through the API (on the bed: crash --restart)"
+bed start srv1 >/dev/null
+wait_for 60 server_online_both
+STOPS=$(alert_count srv1 nm 2 srv2)
+OLD2=$(webmgr_pid srv2)
+# A rebooting server cannot answer: the reply comes after 10 s, as "sent".
+api $S1 $A POST /api/v1/servers/srv2/reboot '{}' "$OPC"
+expect 200 "server reboot"
+wait_for 10 alert_seen srv1 apisv 12
+more_stops() { [ "$(alert_count srv1 nm 2 srv2)" -gt "$STOPS" ]; }
+wait_for 60 more_stops
+wait_for 90 server_online_both
+[ -n "$(webmgr_pid srv2)" ] && [ "$(webmgr_pid srv2)" != "$OLD2" ] ||
+    fail "srv2's WebManager was not restarted by the reboot"
