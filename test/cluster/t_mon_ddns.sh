@@ -29,7 +29,7 @@ is() {
     [ "$st" = "$3" ] || { echo "$2 on $1 is $st"; return 1; }
 }
 alerts() {
-    awk -F'\t' -v m="$2" -v id="$3" '$4 == m && $5 == id { print $10 }' \
+    awk -F'\t' -v o="$1" -v m="$2" -v id="$3" '$1 == o && $4 == m && $5 == id { print $10 }' \
         "$CLPBED_DIR/$1/root/alert/alert.log" 2>/dev/null || true
 }
 

@@ -3,7 +3,10 @@
 # (10.32.0.254:5432, password authentication). Three monitors on both servers,
 # one per monitor level (update/select, create/drop, select). The test checks:
 # every level is Normal and the update level really writes (its row changes);
-# stopping the database makes every monitor Error within
+# a hung database (every PostgreSQL process SIGSTOPped) is a monitor timeout:
+# Error (rm 9 code 99) within interval + timeout, no reactivation (the default
+# "do not recover at timeout"), and the core's heartbeats are not delayed;
+# SIGCONT -> Normal; stopping the database makes every monitor Error within
 # interval x (retry + 1) + timeout (measured and printed); psqlw1 reactivates
 # exec1 once (rm 13, counter 1); starting the database again brings every
 # monitor back to Normal (rm 26) and psqlw1's recovery counter back to 0.
@@ -42,10 +45,34 @@ all_are() {
         done
     done
 }
-# alerts SERVER MODULE ID: the texts of the alerts MODULE ID in SERVER's alert log.
+# alerts SERVER MODULE ID: the texts of the alerts MODULE ID that SERVER raised (its alert
+# log also holds the other servers' alerts).
 alerts() {
-    awk -F'\t' -v m="$2" -v id="$3" '$4 == m && $5 == id { print $10 }' \
+    awk -F'\t' -v o="$1" -v m="$2" -v id="$3" '$1 == o && $4 == m && $5 == id { print $10 }' \
         "$CLPBED_DIR/$1/root/alert/alert.log" 2>/dev/null || true
+}
+# detected T0_US: seconds from T0_US (wall clock, now_us) to the last of the
+# first rm 9 that each monitor of MONS raised on each server after T0_US, from
+# the alert logs' own time stamps; fails when one is missing.
+detected() {
+    local s
+    for s in srv1 srv2; do
+        awk -F'\t' -v o="$s" '$1 == o' "$CLPBED_DIR/$s/root/alert/alert.log"
+    done | awk -F'\t' -v t0="$(($1 / 1000))" -v mons="$MONS" '
+        BEGIN { n = split(mons, m, " ") }
+        $4 == "rm" && $5 == 9 && $3 >= t0 {
+            split($10, w, " "); name = w[6]; sub(/\.$/, "", name); k = $1 " " name
+            if (!(k in first)) first[k] = $3
+        }
+        END {
+            worst = 0
+            for (i = 1; i <= n; i++) for (s = 1; s <= 2; s++) {
+                k = "srv" s " " m[i]
+                if (!(k in first)) { print "no rm 9 of " m[i] " on srv" s; exit 1 }
+                if (first[k] - t0 > worst) worst = first[k] - t0
+            }
+            printf "%.2f\n", worst / 1000
+        }'
 }
 restart_count() {
     on srv1 clpmonctrl -v -m psqlw1 | awk -F: '/Reactivation Count/ { split($2, a, "/"); print a[1] + 0 }'
@@ -103,14 +130,44 @@ wait_for $((INTERVAL * 3)) row_changed
     fail "a monitor reported an error while the database ran: $(alerts srv1 rm 9) $(alerts srv2 rm 9)"
 [ "$(restart_count)" = 0 ] || fail "psqlw1's reactivation count is $(restart_count) before any error"
 
+# --- a hung database: a monitor timeout ------------------------------------------------
+# pg_pids: the postmaster (from its pid file) and its children.
+pg_pids() {
+    local pm
+    pm=$(head -1 "$PG/data/postmaster.pid")
+    echo "$pm" $(ps -o pid= --ppid "$pm")
+}
+log "freezing PostgreSQL (SIGSTOP)"
+# shellcheck disable=SC2046
+kill -STOP $(pg_pids)
+t0=$(now_us)
+wait_for $((INTERVAL + TIMEOUT + 5)) all_are Error
+elapsed=$(detected "$t0")
+log "FIGURE: database frozen -> every psqlw in error (timeout) in ${elapsed} s, by rm 9's" \
+    "time stamps (bound interval ${INTERVAL} + timeout ${TIMEOUT} = $((INTERVAL + TIMEOUT)) s" \
+    "+ 0.5 s of scheduling)"
+awk -v e="$elapsed" -v b="$((INTERVAL + TIMEOUT))" 'BEGIN { exit !(e <= b + 0.5) }' ||
+    fail "the timeout was detected in ${elapsed} s"
+alerts srv1 rm 9 | grep -qx 'Detected an error in monitoring psqlw1\. (99 : timeout)' ||
+    fail "no rm 9 with the timeout code for psqlw1: $(alerts srv1 rm 9)"
+[ -z "$(alerts srv1 rm 13)" ] || fail "a timeout reactivated exec1: $(alerts srv1 rm 13)"
+[ "$(restart_count)" = 0 ] || fail "a timeout counted a reactivation"
+# shellcheck disable=SC2046
+kill -CONT $(pg_pids)
+wait_for 30 all_are Normal
+# No server or heartbeat path lost (nm 2, nm 4), no heartbeat delayed (lanhb 71).
+for s in srv1 srv2; do
+    [ -z "$(alerts "$s" nm 2)$(alerts "$s" nm 4)$(alerts "$s" lanhb 71)" ] ||
+        fail "$s: heartbeats suffered while the monitors hung"
+done
+
 # --- stop the database: Error within the bound ---------------------------------------------
 log "stopping PostgreSQL"
 pg_stop
 t0=$(now_us)
 wait_for $((BOUND + 5)) all_are Error
-t1=$(now_us)
-elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e6 }')
-log "FIGURE: database stopped -> every psqlw Error on both servers in ${elapsed} s" \
+elapsed=$(detected "$t0")
+log "FIGURE: database stopped -> every psqlw in error on both servers in ${elapsed} s, by rm 9's time stamps" \
     "(bound interval ${INTERVAL} x (retry ${RETRY} + 1) + timeout ${TIMEOUT} = ${BOUND} s)"
 awk -v e="$elapsed" -v b="$BOUND" 'BEGIN { exit !(e <= b) }' ||
     fail "detection took ${elapsed} s, more than ${BOUND} s"
@@ -130,8 +187,8 @@ log "FIGURE: database started -> every psqlw Normal in" \
     "$(awk -v a="$t2" -v b="$t3" 'BEGIN { printf "%.2f", (b - a) / 1e6 }') s"
 for m in $MONS; do
     for s in srv1 srv2; do
-        alerts "$s" rm 26 | grep -qx "$m status changed from error to normal\." ||
-            fail "no rm 26 for $m on $s"
+        [ "$(alerts "$s" rm 26 | grep -cx "$m status changed from error to normal\.")" = 2 ] ||
+            fail "not 2 rm 26 (after the freeze and after the stop) for $m on $s"
     done
 done
 wait_for 120 count_is 0

@@ -297,7 +297,9 @@ static int check(mon_ctx_t *ctx)
         printf("mysql_init failed (out of memory)");
         return MON_CHECK_ERROR;
     }
-    unsigned int tmo = ctx->mon->timeout_s > 2 ? (unsigned int)ctx->mon->timeout_s : 2;
+    /* A backstop only: the engine's timeout (polling/timeout) fires first, so a
+     * database that hangs is a monitor timeout with its documented handling. */
+    unsigned int tmo = (unsigned int)ctx->mon->timeout_s + 2;
     my.options(r.m, MY_OPT_CONNECT_TIMEOUT, &tmo);
     my.options(r.m, MY_OPT_READ_TIMEOUT, &tmo);
     my.options(r.m, MY_OPT_WRITE_TIMEOUT, &tmo);

@@ -295,7 +295,9 @@ static int check(mon_ctx_t *ctx)
         return MON_CHECK_ERROR;
     }
     char tmo[16], app[96];
-    snprintf(tmo, sizeof(tmo), "%d", ctx->mon->timeout_s > 2 ? ctx->mon->timeout_s : 2);
+    /* A backstop only: the engine's timeout (polling/timeout) fires first, so a
+     * database that hangs is a monitor timeout with its documented handling. */
+    snprintf(tmo, sizeof(tmo), "%d", ctx->mon->timeout_s + 2);
     snprintf(app, sizeof(app), "clusterpro-psqlw-%s", ctx->mon->name);
     const char *keys[8], *vals[8];
     int k = 0;
