@@ -56,8 +56,10 @@ static int read_line(const char *prompt, bool tty, char *buf, size_t n)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"operation", no_argument, NULL, 'o'}, {"reference", no_argument, NULL, 'r'},
-        {"stdin", no_argument, NULL, 's'},     {"help", no_argument, NULL, 'h'},
+        {"operation", no_argument, NULL, 'o'},
+        {"reference", no_argument, NULL, 'r'},
+        {"stdin", no_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *elem = NULL;

@@ -48,8 +48,8 @@ int main(int argc, char **argv)
     clp_path(w.alert_log, sizeof(w.alert_log), d.root, "alert/alert.log");
     int bad = 0;
     w.acl = web_acl_new(&d.conf->webmgr, &bad);
-    w.auth = web_auth_new(d.base, d.conf->webmgr.password_operation,
-                          d.conf->webmgr.password_reference);
+    w.auth =
+        web_auth_new(d.base, d.conf->webmgr.password_operation, d.conf->webmgr.password_reference);
     w.sessions = web_sessions_new();
     w.status = web_status_new(&w);
     w.logcc = web_logcc_new(&w);

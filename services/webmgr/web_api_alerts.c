@@ -57,9 +57,10 @@ static void write_rec(wj_t *w, const clp_alert_rec_t *rec)
     wj_str(w, "time", when);
     wj_str(w, "module", rec->module);
     wj_uint(w, "id", rec->event_id);
-    wj_str(w, "level", rec->level == CLP_LVL_ERROR     ? "Error"
-                       : rec->level == CLP_LVL_WARNING ? "Warning"
-                                                       : "Info");
+    wj_str(w, "level",
+           rec->level == CLP_LVL_ERROR     ? "Error"
+           : rec->level == CLP_LVL_WARNING ? "Warning"
+                                           : "Info");
     wj_str(w, "text", rec->text);
     wj_end(w);
 }
@@ -107,8 +108,8 @@ void api_get_alerts(web_req_t *r)
     bool reset = false;
     uint64_t end_off = 0;
     if (fp && fstat(fileno(fp), &st) == 0) {
-        if (have_cursor && (c_ino != (unsigned long long)st.st_ino ||
-                            c_off > (unsigned long long)st.st_size)) {
+        if (have_cursor &&
+            (c_ino != (unsigned long long)st.st_ino || c_off > (unsigned long long)st.st_size)) {
             reset = true;
             have_cursor = false;
         }

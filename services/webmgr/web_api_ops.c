@@ -220,7 +220,9 @@ static void on_done(void *arg, const Clp__Envelope *rep, int status, const char 
         ok = true;
     }
     snprintf(s->msg, sizeof(s->msg), "%s",
-             msg && msg[0] ? msg : ok ? "Command succeeded." : "the request failed");
+             msg && msg[0] ? msg
+             : ok          ? "Command succeeded."
+                           : "the request failed");
     if (--f->pending == 0) {
         finish(f);
     }
@@ -579,6 +581,7 @@ void api_post_scripts_run(web_req_t *r)
         web_reply_error(r, 400, "\"script\" must name a file in work/rexec/");
         return;
     }
-    web_reply_error(r, 501, "scripts/run needs the clprexec service of clusterpro_trn, which "
-                            "this version does not have yet");
+    web_reply_error(r, 501,
+                    "scripts/run needs the clprexec service of clusterpro_trn, which "
+                    "this version does not have yet");
 }

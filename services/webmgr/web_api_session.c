@@ -29,8 +29,8 @@ static void write_session(wj_t *w, web_req_t *r, web_right_t cred, const char *c
         wj_str(w, "csrf", csrf);
     }
     wj_str(w, "lang",
-           web_pick_lang(evhttp_find_header(evhttp_request_get_input_headers(r->req),
-                                            "Accept-Language")));
+           web_pick_lang(
+               evhttp_find_header(evhttp_request_get_input_headers(r->req), "Accept-Language")));
     wj_str(w, "server", r->w->d->server);
     wj_str(w, "cluster", r->w->d->conf->cluster.name);
     wj_str(w, "version", CLP_VERSION);

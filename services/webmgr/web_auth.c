@@ -214,8 +214,8 @@ bool web_auth_has_passwords(const web_auth_t *a)
 int web_auth_check(web_auth_t *a, const char *password, web_auth_fn fn, void *arg)
 {
     unsigned char digest[32];
-    crypto_generichash(digest, sizeof(digest), (const unsigned char *)password,
-                       strlen(password), a->cache_key, sizeof(a->cache_key));
+    crypto_generichash(digest, sizeof(digest), (const unsigned char *)password, strlen(password),
+                       a->cache_key, sizeof(a->cache_key));
     uint64_t now = clp_mono_ms();
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
         slot_t *s = &a->cache[i];

@@ -112,8 +112,8 @@ int web_server_addr(const clp_conf_t *conf, const char *server, char *out, size_
     return -ENOENT;
 }
 
-void web_call_trn(web_t *w, const char *server, Clp__Envelope *env, int timeout_ms,
-                  web_call_fn fn, void *arg)
+void web_call_trn(web_t *w, const char *server, Clp__Envelope *env, int timeout_ms, web_call_fn fn,
+                  void *arg)
 {
     clp_daemon_t *d = w->d;
     if (strcmp(server, d->server) == 0) {

@@ -24,8 +24,8 @@ void web_call_local(web_t *w, const char *service, Clp__Envelope *env, int timeo
 
 /* Sends env to the clusterpro_trn of server: the local one through ipc, another
  * over the data transfer port with CURVE and the cluster key. fn runs once. */
-void web_call_trn(web_t *w, const char *server, Clp__Envelope *env, int timeout_ms,
-                  web_call_fn fn, void *arg);
+void web_call_trn(web_t *w, const char *server, Clp__Envelope *env, int timeout_ms, web_call_fn fn,
+                  void *arg);
 
 /* The address to reach server at (its first LAN heartbeat device). 0 or -ENOENT. */
 int web_server_addr(const clp_conf_t *conf, const char *server, char *out, size_t n);

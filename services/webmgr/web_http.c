@@ -312,9 +312,9 @@ static void run(web_req_t *r)
     if (r->right < rt->need) {
         if (r->cred_right < rt->need) {
             h->c.unauthorized++;
-            web_reply_error(r, 401, r->had_credentials
-                                        ? "the password does not give the right to do this"
-                                        : "authentication is required");
+            web_reply_error(r, 401,
+                            r->had_credentials ? "the password does not give the right to do this"
+                                               : "authentication is required");
         } else {
             h->c.denied++;
             web_reply_error(r, 403, "this client address (%s) is not allowed to do this",
@@ -384,7 +384,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     snprintf(r->client, sizeof(r->client), "%s", peer ? peer : "");
 
     enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-    r->method = cmd == EVHTTP_REQ_POST ? WEB_POST
+    r->method = cmd == EVHTTP_REQ_POST                              ? WEB_POST
                 : (cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD) ? WEB_GET
                                                                     : 0;
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
@@ -537,8 +537,8 @@ int web_http_listen(web_http_t *h, int port, bool api, struct web_tls *tls)
     l->http = http;
     l->api = api;
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-                                         EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-                                         EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+                                         EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+                                         EVHTTP_REQ_PATCH);
     evhttp_set_max_headers_size(http, 16384);
     /* Bodies up to 1 MiB reach the pipeline, which answers 413 in JSON above
      * WEB_BODY_MAX; larger ones are cut off by evhttp itself. */

@@ -25,7 +25,7 @@
 #include "web.h"
 #include "web_json.h"
 
-#define WEB_BODY_MAX (64 * 1024)   /* JSON bodies larger than this get 413 */
+#define WEB_BODY_MAX (64 * 1024) /* JSON bodies larger than this get 413 */
 #define WEB_MAX_PARAMS 4
 
 enum { WEB_GET = 1, WEB_POST = 2 };
@@ -43,24 +43,24 @@ typedef struct {
 struct web_req {
     web_t *w;
     struct evhttp_request *req;
-    unsigned method;       /* WEB_GET or WEB_POST (HEAD is a GET) */
-    char path[1024];       /* decoded */
-    char segs[1024];       /* path split at '/', for the params */
+    unsigned method; /* WEB_GET or WEB_POST (HEAD is a GET) */
+    char path[1024]; /* decoded */
+    char segs[1024]; /* path split at '/', for the params */
     const char *param[WEB_MAX_PARAMS];
     int n_param;
     struct evkeyvalq query;
     bool have_query;
-    char client[64];       /* the client's address */
-    bool api_port;         /* came in on the REST API port */
-    bool by_session;       /* credentials were the session cookie */
-    bool had_credentials;  /* a cookie or Authorization header was given */
-    web_right_t ip_right;  /* most the client's address allows */
+    char client[64];      /* the client's address */
+    bool api_port;        /* came in on the REST API port */
+    bool by_session;      /* credentials were the session cookie */
+    bool had_credentials; /* a cookie or Authorization header was given */
+    web_right_t ip_right; /* most the client's address allows */
     web_right_t cred_right;
-    web_right_t right;     /* min(ip_right, cred_right) */
-    char csrf[65];         /* the session's CSRF token */
+    web_right_t right; /* min(ip_right, cred_right) */
+    char csrf[65];     /* the session's CSRF token */
     char session_id[65];
     const web_route_t *route;
-    wjv_t *body;           /* parsed POST body (NULL when empty) */
+    wjv_t *body; /* parsed POST body (NULL when empty) */
     uint64_t t0_ms;
     /* for handlers that wait for the status or a daemon */
     void (*then)(web_req_t *r, const Clp__ClusterStatus *st);

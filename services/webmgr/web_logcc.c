@@ -177,8 +177,7 @@ void api_post_logs_collect(web_req_t *r)
     expire(l);
     for (int i = 0; i < WEB_LOGCC_JOBS; i++) {
         if (l->jobs[i].used && l->jobs[i].state == 0) {
-            web_reply_error(r, 409, "a log collection is already running (job %s)",
-                            l->jobs[i].id);
+            web_reply_error(r, 409, "a log collection is already running (job %s)", l->jobs[i].id);
             return;
         }
     }

@@ -220,8 +220,9 @@ void web_metrics_write_groups(web_metrics_t *m, struct evbuffer *b)
     for (int k = 0; k < N_KINDS; k++) {
         char name[96];
         snprintf(name, sizeof(name), "clp_group_%ss_total", kn[k]);
-        help(b, name, "counter", k ? "Group moves started (rc 50), from the alert log."
-                                   : "Group failovers started (rc 60), from the alert log.");
+        help(b, name, "counter",
+             k ? "Group moves started (rc 50), from the alert log."
+               : "Group failovers started (rc 60), from the alert log.");
         for (size_t i = 0; i < m->n; i++) {
             sample(b, name, (double)m->g[i].k[k].started, "group", m->g[i].name, NULL);
         }
@@ -291,9 +292,8 @@ static void write_status(struct evbuffer *b, const Clp__ClusterStatus *st)
                 if (p->peers[i]->last_rx_age_ms == 0xffffffffu) {
                     continue;
                 }
-                sample(b, "clp_heartbeat_last_rx_age_seconds",
-                       p->peers[i]->last_rx_age_ms / 1000.0, "server", sv->name, "path",
-                       p->name, "peer", p->peers[i]->server, NULL);
+                sample(b, "clp_heartbeat_last_rx_age_seconds", p->peers[i]->last_rx_age_ms / 1000.0,
+                       "server", sv->name, "path", p->name, "peer", p->peers[i]->server, NULL);
             }
         }
     }
@@ -320,9 +320,8 @@ static void write_status(struct evbuffer *b, const Clp__ClusterStatus *st)
     help(b, "clp_group_status", "gauge", "Group status word and current server (value 1).");
     for (size_t g = 0; g < st->n_groups; g++) {
         const Clp__GroupView *gv = st->groups[g];
-        sample(b, "clp_group_status", 1, "group", gv->name, "status",
-               clpstat_group_word(gv->state), "current", gv->current[0] ? gv->current : "None",
-               NULL);
+        sample(b, "clp_group_status", 1, "group", gv->name, "status", clpstat_group_word(gv->state),
+               "current", gv->current[0] ? gv->current : "None", NULL);
     }
     help(b, "clp_group_online", "gauge", "1 where the group is online.");
     for (size_t g = 0; g < st->n_groups; g++) {
@@ -362,7 +361,7 @@ static void write_status(struct evbuffer *b, const Clp__ClusterStatus *st)
             const Clp__MonitorView *mv = st->monitors[m];
             for (size_t k = 0; k < mv->n_per_server; k++) {
                 const Clp__MonitorServerState *ms = mv->per_server[k];
-                uint32_t v = c == 0 ? ms->restart_count
+                uint32_t v = c == 0   ? ms->restart_count
                              : c == 1 ? ms->failover_count
                                       : ms->final_count;
                 sample(b, cn[c], v, "monitor", mv->name, "server", ms->server, NULL);
@@ -377,8 +376,7 @@ static void write_self(struct evbuffer *b, web_t *w)
     static const char *cls[] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
     help(b, "clp_webmgr_http_requests_total", "counter", "HTTP requests answered, by class.");
     for (int i = 1; i < 6; i++) {
-        sample(b, "clp_webmgr_http_requests_total", (double)c->by_class[i], "code", cls[i],
-               NULL);
+        sample(b, "clp_webmgr_http_requests_total", (double)c->by_class[i], "code", cls[i], NULL);
     }
     help(b, "clp_webmgr_http_request_seconds_sum", "counter", "Time spent answering requests.");
     sample(b, "clp_webmgr_http_request_seconds_sum", c->latency_sum_ms / 1000.0, NULL);
@@ -389,8 +387,7 @@ static void write_self(struct evbuffer *b, web_t *w)
     help(b, "clp_webmgr_status_failures_total", "counter", "Status requests that failed.");
     sample(b, "clp_webmgr_status_failures_total", (double)web_status_failed(w->status), NULL);
     help(b, "clp_webmgr_sessions", "gauge", "Live browser sessions.");
-    sample(b, "clp_webmgr_sessions", (double)web_sessions_count(w->sessions, clp_mono_ms()),
-           NULL);
+    sample(b, "clp_webmgr_sessions", (double)web_sessions_count(w->sessions, clp_mono_ms()), NULL);
 }
 
 static void on_status(void *arg, const Clp__ClusterStatus *st, const char *err)

@@ -41,8 +41,9 @@ web_tls_t *web_tls_new(const clp_conf_t *conf, char *err, size_t errlen)
     const char *cert = clp_params_get(p, "webmgr/security/https/certificate");
     const char *key = clp_params_get(p, "webmgr/security/https/key");
     if (!cert || !cert[0] || !key || !key[0]) {
-        snprintf(err, errlen, "webmgr/security/https/use is 1 but the certificate or the key "
-                              "is not set");
+        snprintf(err, errlen,
+                 "webmgr/security/https/use is 1 but the certificate or the key "
+                 "is not set");
         return NULL;
     }
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());

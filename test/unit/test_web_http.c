@@ -192,10 +192,11 @@ static void test_auth(void **state)
 {
     assert_true(sodium_init() >= 0);
     char op[crypto_pwhash_STRBYTES], ref[crypto_pwhash_STRBYTES];
-    assert_int_equal(crypto_pwhash_str(op, "op", 2, crypto_pwhash_OPSLIMIT_MIN,
-                                       crypto_pwhash_MEMLIMIT_MIN), 0);
-    assert_int_equal(crypto_pwhash_str(ref, "ref", 3, crypto_pwhash_OPSLIMIT_MIN,
-                                       crypto_pwhash_MEMLIMIT_MIN), 0);
+    assert_int_equal(
+        crypto_pwhash_str(op, "op", 2, crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN), 0);
+    assert_int_equal(
+        crypto_pwhash_str(ref, "ref", 3, crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN),
+        0);
     cb_t c = {.base = event_base_new()};
     web_auth_t *a = web_auth_new(c.base, op, ref);
     assert_non_null(a);
@@ -318,8 +319,10 @@ static void test_metrics_groups(void **state)
     char *s = calloc(1, n + 1);
     evbuffer_remove(b, s, n);
     assert_non_null(strstr(s, "clp_group_failovers_total{group=\"failover1\"} 2\n"));
-    assert_non_null(strstr(s, "clp_group_failover_duration_seconds_sum{group=\"failover1\"} 2.5\n"));
-    assert_non_null(strstr(s, "clp_group_failover_duration_seconds_count{group=\"failover1\"} 1\n"));
+    assert_non_null(
+        strstr(s, "clp_group_failover_duration_seconds_sum{group=\"failover1\"} 2.5\n"));
+    assert_non_null(
+        strstr(s, "clp_group_failover_duration_seconds_count{group=\"failover1\"} 1\n"));
     assert_non_null(strstr(s, "clp_group_failover_in_progress{group=\"failover1\"} 1\n"));
     assert_non_null(strstr(s, "clp_group_move_failures_total{group=\"g2\"} 1\n"));
     assert_non_null(strstr(s, "clp_group_move_duration_seconds_count{group=\"g2\"} 0\n"));
@@ -333,9 +336,9 @@ static void test_metrics_groups(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_route_match),  cmocka_unit_test(test_route_table),
-        cmocka_unit_test(test_lang),         cmocka_unit_test(test_acl),
-        cmocka_unit_test(test_auth),         cmocka_unit_test(test_sessions),
+        cmocka_unit_test(test_route_match),    cmocka_unit_test(test_route_table),
+        cmocka_unit_test(test_lang),           cmocka_unit_test(test_acl),
+        cmocka_unit_test(test_auth),           cmocka_unit_test(test_sessions),
         cmocka_unit_test(test_static_resolve), cmocka_unit_test(test_metrics_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,9 +42,10 @@ static void test_writer(void **state)
     wj_end(&w);
     wj_end(&w);
     char *s = drain(b);
-    assert_string_equal(s, "{\"a\":\"x\\\"y\\\\z\\n\\t\\u0001\",\"n\":-5,\"u\":18446744073709551615,"
-                           "\"t\":true,\"z\":null,\"nul\":null,"
-                           "\"l\":[\"日本語\",\"bad\\ufffd\\ufffd utf8\",{}]}");
+    assert_string_equal(s,
+                        "{\"a\":\"x\\\"y\\\\z\\n\\t\\u0001\",\"n\":-5,\"u\":18446744073709551615,"
+                        "\"t\":true,\"z\":null,\"nul\":null,"
+                        "\"l\":[\"日本語\",\"bad\\ufffd\\ufffd utf8\",{}]}");
     /* what the writer makes, the parser reads back */
     char err[128];
     wjv_t *v = wjv_parse(s, strlen(s), err, sizeof(err));
@@ -81,11 +82,13 @@ static void test_parse_valid(void **state)
 static void test_parse_malformed(void **state)
 {
     static const char *bad[] = {
-        "",       "{",          "{\"a\"",      "{\"a\":}",       "{\"a\":1,}",  "[1,]",
-        "{a:1}",  "\"open",     "tru",         "01",             "1.",          "1e",
-        "-",      "{} {}",      "{\"a\":1}x",  "\"\\x\"",        "\"\\u12\"",   "\"\\ud800\"",
-        "\"\\udc00\"", "\"\\u0000\"", "\"a\nb\"", "nul",         "{\"a\" 1}",   "[1 2]",
-        "\xff",   "{\"a\":\"\\",
+        "",           "{",           "{\"a\"",      "{\"a\":}",
+        "{\"a\":1,}", "[1,]",        "{a:1}",       "\"open",
+        "tru",        "01",          "1.",          "1e",
+        "-",          "{} {}",       "{\"a\":1}x",  "\"\\x\"",
+        "\"\\u12\"",  "\"\\ud800\"", "\"\\udc00\"", "\"\\u0000\"",
+        "\"a\nb\"",   "nul",         "{\"a\" 1}",   "[1 2]",
+        "\xff",       "{\"a\":\"\\",
     };
     char err[128];
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -137,10 +140,8 @@ static void test_parse_garbage(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_writer),
-        cmocka_unit_test(test_parse_valid),
-        cmocka_unit_test(test_parse_malformed),
-        cmocka_unit_test(test_parse_depth),
+        cmocka_unit_test(test_writer),          cmocka_unit_test(test_parse_valid),
+        cmocka_unit_test(test_parse_malformed), cmocka_unit_test(test_parse_depth),
         cmocka_unit_test(test_parse_garbage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
