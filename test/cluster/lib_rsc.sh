@@ -44,10 +44,10 @@ netns_of() {
 # server: is IP configured (ip -br addr), is MOUNTPOINT mounted (findmnt in its
 # mount namespace), does a process whose command line matches PROCESS_PATTERN
 # run in its network namespace. A sample where any of them holds on two
-# servers is a violation. rsc_checker_stop fails the test on a violation, or
-# when the checker took fewer than MIN samples.
+# servers is a violation.
 rsc_checker_start() {
     CHECK_IP=$1 CHECK_MNT=${2:-} CHECK_PROC=${3:-}
+    CHECK_T0=$(now_us)
     CHECK_LOG=$TEST_TMP/checker.log
     CHECK_COUNT=$TEST_TMP/checker.count
     : >"$CHECK_LOG"
@@ -102,15 +102,18 @@ rsc_checker_start() {
     disown "$CHECK_PID"
 }
 
-# rsc_checker_stop [MIN_SAMPLES]
+# rsc_checker_stop: fails on a violation, or when the checker sampled less
+# often than every 300 ms on average (or fewer than 10 times).
 rsc_checker_stop() {
-    local n
+    local n ms
     kill "$CHECK_PID" 2>/dev/null || true
     n=$(cat "$CHECK_COUNT")
     if [ -s "$CHECK_LOG" ]; then
         cat "$CHECK_LOG" >&2
         fail "dual activation seen in $(wc -l <"$CHECK_LOG") of $n samples"
     fi
-    [ "$n" -ge "${1:-1}" ] || fail "the checker took only $n samples"
-    log "checker: $n samples, never active on two servers"
+    ms=$((($(now_us) - CHECK_T0) / 1000 / (n > 0 ? n : 1)))
+    [ "$n" -ge 10 ] && [ "$ms" -le 300 ] ||
+        fail "the checker took only $n samples (one every $ms ms)"
+    log "checker: $n samples (one every $ms ms), never active on two servers"
 }

@@ -104,7 +104,7 @@ wait_for 60 group_is srv1 failover1 srv1
 wait_for 10 at_least 10.32.0.1 'adding an RR' 2
 wait_for 10 resolves_to "$FIP"
 log "crash of srv2: srv1 registered $NAME again"
-rsc_checker_stop 20
+rsc_checker_stop
 
 on srv1 clpgrp -t failover1 >/dev/null
 wait_for 30 resolves_to ""

@@ -96,7 +96,7 @@ wait_for 60 group_is srv1 failover1 srv1
 nas_mounted srv1 || fail "the export is not mounted on srv1 after the failover"
 on srv1 cat "$MNT/srv2.txt" | grep -qx from-srv2 || fail "srv1 does not see srv2's file"
 log "crash of srv2: srv1 mounted the export again"
-rsc_checker_stop 20
+rsc_checker_stop
 
 on srv1 clpgrp -t failover1 >/dev/null
 wait_for 30 not nas_mounted srv1

@@ -89,7 +89,7 @@ wait_for 10 gw_routes_via 10.32.0.1
 log "failed over to srv1; gw routes via srv1 $((($(now_us) - t0) / 1000)) ms after the crash"
 wait_for 10 client_reaches
 
-rsc_checker_stop 30
+rsc_checker_stop
 
 on srv1 clpgrp -t failover1 >/dev/null
 wait_for 30 not addr_on srv1 "$VIP"

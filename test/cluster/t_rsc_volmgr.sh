@@ -81,7 +81,7 @@ bed crash srv2 >/dev/null
 wait_for 60 group_is srv1 failover1 srv1
 tags_are srv1 || fail "after the failover the tags are '$(vg_field vg_tags)', not srv1"
 log "crash of srv2: srv1 removed srv2's stale tag and holds $VG"
-rsc_checker_stop 20
+rsc_checker_stop
 
 on srv1 clpgrp -t failover1 >/dev/null
 wait_for 30 tags_are ""

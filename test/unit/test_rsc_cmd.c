@@ -123,6 +123,18 @@ static void splits_options(void **state)
     assert_int_equal(rsc_cmd_split(m, w, 2), 2);
 }
 
+static void flattens_output(void **state)
+{
+    (void)state;
+    char a[] = "mount: /mnt/x: wrong fs type.\n       dmesg(1) may have more information.\n";
+    assert_string_equal(rsc_cmd_flatten(a),
+                        "mount: /mnt/x: wrong fs type. dmesg(1) may have more information.");
+    char b[] = "hello\r\n\noops\tthere";
+    assert_string_equal(rsc_cmd_flatten(b), "hello; oops there");
+    char c[] = "\n\nlead";
+    assert_string_equal(rsc_cmd_flatten(c), "lead");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -132,6 +144,7 @@ int main(void)
         cmocka_unit_test(timeout_kills_the_group),
         cmocka_unit_test(missing_command),
         cmocka_unit_test(splits_options),
+        cmocka_unit_test(flattens_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

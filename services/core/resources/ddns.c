@@ -68,6 +68,7 @@ static int nsupdate(const ddns_t *d, const char *lines)
         rc = rsc_cmd_run(argv, script, NULL, 25000, out, sizeof(out));
     }
     if (rc != 0) {
+        rsc_cmd_flatten(out);
         printf("nsupdate to %s port %ld %s%s%s", d->server, d->port,
                rsc_cmd_strerror(rc, 25000, why, sizeof(why)), out[0] ? ": " : "", out);
         return rc == RSC_CMD_TIMEOUT ? RSC_ERR_TIMEOUT : RSC_ERR;

@@ -136,6 +136,7 @@ static int check_fs(const rsc_ctx_t *ctx, const char *fs, const char *dev, bool 
     if (rc >= 0 && rc < (xfs ? 1 : 4)) {
         return RSC_OK;
     }
+    rsc_cmd_flatten(out);
     snprintf(err, n, "%s %s %s%s%s", argv[0], dev, rsc_cmd_strerror(rc, timeout * 1000, why,
                                                                     sizeof(why)),
              out[0] ? ": " : "", out);
@@ -229,10 +230,14 @@ static int disk_activate(rsc_ctx_t *ctx)
                  out[0] ? ": " : "", out);
         if (attempt < retry && repair) {
             char rerr[1024];
+            clp_warn("resource %s: %s; running %s before retrying", ctx->res->name, err,
+                     xfs ? "xfs_repair" : "fsck");
             if (check_fs(ctx, fs, dev, xfs, rerr, sizeof(rerr)) == RSC_OK) {
+                clp_info("resource %s: %s of %s done", ctx->res->name,
+                         xfs ? "xfs_repair" : "fsck", dev);
                 next = 0;
             } else {
-                clp_warn("%s", rerr);
+                clp_warn("resource %s: %s", ctx->res->name, rerr);
             }
         }
     }

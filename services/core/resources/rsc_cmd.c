@@ -208,3 +208,28 @@ int rsc_cmd_split(char *s, char **words, int max)
     }
     return k;
 }
+
+char *rsc_cmd_flatten(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r;) {
+        if (*r == '\n' || *r == '\r') {
+            while (*r == '\n' || *r == '\r' || *r == ' ' || *r == '\t') {
+                r++;
+            }
+            if (w > s && *r) {
+                if (w[-1] != '.' && w[-1] != ':' && w[-1] != ';') {
+                    *w++ = ';';
+                }
+                *w++ = ' ';
+            }
+        } else if (*r == '\t') {
+            *w++ = ' ';
+            r++;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return s;
+}

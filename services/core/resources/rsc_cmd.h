@@ -32,6 +32,10 @@ int rsc_cmd_run(char *const argv[], const char *input, const char *const *env_ex
  * "could not be started". Writes into buf and returns it. */
 const char *rsc_cmd_strerror(int rc, long timeout_ms, char *buf, size_t n);
 
+/* Makes a command's output one line for an alert's detail: every run of
+ * newlines, carriage returns and tabs becomes "; " or a blank. Returns s. */
+char *rsc_cmd_flatten(char *s);
+
 /* Splits an option string on blanks into at most max words (pointers into
  * the modified string s). Returns the number of words. */
 int rsc_cmd_split(char *s, char **words, int max);

@@ -163,7 +163,11 @@ int rsc_mnt_mount(const char *fstype, const char *source, const char *point, con
     argv[k++] = (char *)source;
     argv[k++] = (char *)point;
     argv[k] = NULL;
-    return rsc_cmd_run(argv, NULL, NULL, timeout_s * 1000, err, n);
+    int rc = rsc_cmd_run(argv, NULL, NULL, timeout_s * 1000, err, n);
+    if (err && n) {
+        rsc_cmd_flatten(err);
+    }
+    return rc;
 }
 
 /* st_dev of a path (not following a final symlink is not wanted: /proc links
@@ -345,6 +349,7 @@ int rsc_mnt_release(const rsc_mnt_release_t *r, char *err, size_t n)
             }
         }
     }
+    rsc_cmd_flatten(out);
     snprintf(err, n, "cannot unmount %s after %d attempt(s): umount %s%s%s", r->point,
              r->retry + 1, rsc_cmd_strerror(last, r->timeout_s * 1000, why, sizeof(why)),
              out[0] ? ": " : "", out);

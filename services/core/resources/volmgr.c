@@ -43,6 +43,7 @@ static int lvm(char *const argv[], const char *what, char *out, size_t n)
     }
     int rc = rsc_cmd_run(argv, NULL, lvm_env, LVM_TIMEOUT_MS, out, n);
     if (rc != 0) {
+        rsc_cmd_flatten(out);
         printf("%s %s%s%s", what, rsc_cmd_strerror(rc, LVM_TIMEOUT_MS, why, sizeof(why)),
                out[0] ? ": " : "", out);
         return rc == RSC_CMD_TIMEOUT ? RSC_ERR_TIMEOUT : RSC_ERR;
