@@ -28,7 +28,10 @@ lvm_cleanup() {
     vgremove -ff -y "$VG" >/dev/null 2>&1
     rm -f "/etc/lvm/backup/$VG" /etc/lvm/archive/"${VG}"_*.vg
 }
-trap 'rc=$?; set +e; trap - ERR; lvm_cleanup; (exit $rc); bed_down' EXIT
+# (A skip removes the bed without saving logs as for a failure.)
+trap 'rc=$?; set +e; trap - ERR; lvm_cleanup
+      if [ $rc = 77 ]; then trap - EXIT; bed down >/dev/null; rm -rf "$TEST_TMP"; exit 77; fi
+      (exit $rc); bed_down' EXIT
 
 DM=0
 grep -qw device-mapper /proc/misc && DM=1
