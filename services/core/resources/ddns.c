@@ -82,8 +82,9 @@ static int resolves(const ddns_t *d)
     char at[300], port[16], out[2048];
     snprintf(at, sizeof(at), "@%s", d->server);
     snprintf(port, sizeof(port), "%ld", d->port);
-    char *argv[] = {"dig", "+short", "+time=2", "+tries=2", "-p", port, at,
-                    (char *)d->host, (char *)d->rtype, NULL};
+    char *argv[] = {"dig", "+short", "+time=2", "+tries=2", "-p", port, at, NULL, NULL, NULL};
+    argv[7] = (char *)d->host;
+    argv[8] = (char *)d->rtype;
     int rc = rsc_cmd_run(argv, NULL, NULL, 15000, out, sizeof(out));
     if (rc != 0) {
         return -1;

@@ -115,8 +115,7 @@ static int check_fs(const rsc_ctx_t *ctx, const char *fs, const char *dev, bool 
     int k = 0;
     long timeout;
     snprintf(opts, sizeof(opts), "%s",
-             rsc_param(ctx, xfs ? "parameters/fsck/xfsoption" : "parameters/fsck/option")
-                 ?: "");
+             rsc_param(ctx, xfs ? "parameters/fsck/xfsoption" : "parameters/fsck/option") ?: "");
     if (xfs) {
         argv[k++] = "xfs_repair";
         timeout = rsc_param_int(ctx, "parameters/fsck/xfstimeout", 7200);
@@ -137,9 +136,8 @@ static int check_fs(const rsc_ctx_t *ctx, const char *fs, const char *dev, bool 
         return RSC_OK;
     }
     rsc_cmd_flatten(out);
-    snprintf(err, n, "%s %s %s%s%s", argv[0], dev, rsc_cmd_strerror(rc, timeout * 1000, why,
-                                                                    sizeof(why)),
-             out[0] ? ": " : "", out);
+    snprintf(err, n, "%s %s %s%s%s", argv[0], dev,
+             rsc_cmd_strerror(rc, timeout * 1000, why, sizeof(why)), out[0] ? ": " : "", out);
     return rc == RSC_CMD_TIMEOUT ? RSC_ERR_TIMEOUT : RSC_ERR;
 }
 
@@ -233,8 +231,8 @@ static int disk_activate(rsc_ctx_t *ctx)
             clp_warn("resource %s: %s; running %s before retrying", ctx->res->name, err,
                      xfs ? "xfs_repair" : "fsck");
             if (check_fs(ctx, fs, dev, xfs, rerr, sizeof(rerr)) == RSC_OK) {
-                clp_info("resource %s: %s of %s done", ctx->res->name,
-                         xfs ? "xfs_repair" : "fsck", dev);
+                clp_info("resource %s: %s of %s done", ctx->res->name, xfs ? "xfs_repair" : "fsck",
+                         dev);
                 next = 0;
             } else {
                 clp_warn("resource %s: %s", ctx->res->name, rerr);

@@ -70,8 +70,7 @@ static int nas_id(const rsc_ctx_t *ctx, nas_id_t *id)
     snprintf(sh, sizeof(sh), "%s", share);
     trim_slash(sh);
     bool v6 = strchr(server, ':') != NULL && server[0] != '[';
-    snprintf(id->source, sizeof(id->source), "%s%s%s:%s", v6 ? "[" : "", server, v6 ? "]" : "",
-             sh);
+    snprintf(id->source, sizeof(id->source), "%s%s%s:%s", v6 ? "[" : "", server, v6 ? "]" : "", sh);
     if (rsc_state_read(ctx, "point", id->point, sizeof(id->point)) < 0) {
         snprintf(id->point, sizeof(id->point), "%s", point);
         trim_slash(id->point);
@@ -171,8 +170,7 @@ static void nas_quick_fence(const rsc_ctx_t *ctx)
     snprintf(sh, sizeof(sh), "%s", share);
     trim_slash(sh);
     bool v6 = strchr(server, ':') != NULL && server[0] != '[';
-    snprintf(id.source, sizeof(id.source), "%s%s%s:%s", v6 ? "[" : "", server, v6 ? "]" : "",
-             sh);
+    snprintf(id.source, sizeof(id.source), "%s%s%s:%s", v6 ? "[" : "", server, v6 ? "]" : "", sh);
     rsc_mnt_detach(id.point, is_export, &id);
 }
 

@@ -30,10 +30,10 @@ static void unescape(char *dst, size_t n, const char *src, size_t len)
 {
     size_t o = 0;
     for (size_t i = 0; i < len && o + 1 < n; i++) {
-        if (src[i] == '\\' && i + 3 < len && src[i + 1] >= '0' &&
-            src[i + 1] <= '3' && src[i + 2] >= '0' && src[i + 2] <= '7' && src[i + 3] >= '0' &&
-            src[i + 3] <= '7') {
-            dst[o++] = (char)((src[i + 1] - '0') * 64 + (src[i + 2] - '0') * 8 + (src[i + 3] - '0'));
+        if (src[i] == '\\' && i + 3 < len && src[i + 1] >= '0' && src[i + 1] <= '3' &&
+            src[i + 2] >= '0' && src[i + 2] <= '7' && src[i + 3] >= '0' && src[i + 3] <= '7') {
+            dst[o++] =
+                (char)((src[i + 1] - '0') * 64 + (src[i + 2] - '0') * 8 + (src[i + 3] - '0'));
             i += 3;
         } else {
             dst[o++] = src[i];
@@ -350,9 +350,9 @@ int rsc_mnt_release(const rsc_mnt_release_t *r, char *err, size_t n)
         }
     }
     rsc_cmd_flatten(out);
-    snprintf(err, n, "cannot unmount %s after %d attempt(s): umount %s%s%s", r->point,
-             r->retry + 1, rsc_cmd_strerror(last, r->timeout_s * 1000, why, sizeof(why)),
-             out[0] ? ": " : "", out);
+    snprintf(err, n, "cannot unmount %s after %d attempt(s): umount %s%s%s", r->point, r->retry + 1,
+             rsc_cmd_strerror(last, r->timeout_s * 1000, why, sizeof(why)), out[0] ? ": " : "",
+             out);
     return last == RSC_CMD_TIMEOUT ? RSC_ERR_TIMEOUT : RSC_ERR;
 }
 

@@ -142,7 +142,7 @@ static int rip_send(const vip_t *v, int metric)
     unsigned char pkt[4 + 20] = {2, 2, 0, 0};
     unsigned char *e = pkt + 4;
     e[0] = 0;
-    e[1] = AF_INET; /* address family 2 */
+    e[1] = AF_INET;  /* address family 2 */
     e[2] = e[3] = 0; /* route tag */
     memcpy(e + 4, &dst.s_addr, 4);
     memset(e + 8, 0xff, 4); /* mask /32 */
@@ -156,8 +156,8 @@ static int rip_send(const vip_t *v, int metric)
     int one = 1, ttl = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, v->ifname, (socklen_t)strlen(v->ifname));
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)v->port),
-                             .sin_addr = src};
+    struct sockaddr_in sa = {
+        .sin_family = AF_INET, .sin_port = htons((uint16_t)v->port), .sin_addr = src};
     if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
         sa.sin_port = 0;
         bind(fd, (struct sockaddr *)&sa, sizeof(sa));
@@ -297,8 +297,8 @@ static int vip_activate(rsc_ctx_t *ctx)
         char who[32] = "";
         int busy = clp_net_arp_probe(v.ifname, v.ip, wait, who, sizeof(who));
         if (busy > 0 && rsc_param_int(ctx, "parameters/forceactive", 0) == 0) {
-            printf("%s already answers on %s%s%s: refusing to activate (a duplicate address)",
-                   v.ip, v.ifname, who[0] ? " from " : "", who);
+            printf("%s already answers on %s%s%s: refusing to activate (a duplicate address)", v.ip,
+                   v.ifname, who[0] ? " from " : "", who);
             return RSC_ERR_BUSY;
         }
         int rc = clp_net_addr_add(v.ifname, v.ip, prefix, true);
@@ -312,8 +312,7 @@ static int vip_activate(rsc_ctx_t *ctx)
         return RSC_OK;
     }
     if (rip_send(&v, v.metric) < 0) {
-        printf("cannot send a RIP announcement for %s on %s: %s", v.ip, v.ifname,
-               strerror(errno));
+        printf("cannot send a RIP announcement for %s on %s: %s", v.ip, v.ifname, strerror(errno));
         clp_net_addr_del(v.ip);
         return RSC_ERR;
     }

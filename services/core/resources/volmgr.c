@@ -193,8 +193,7 @@ static int volmgr_deactivate(rsc_ctx_t *ctx)
         return rc;
     }
     if (active > 0) {
-        printf("volume group %s: %d logical volume(s) still active after vgchange -an", vg,
-               active);
+        printf("volume group %s: %d logical volume(s) still active after vgchange -an", vg, active);
         return RSC_ERR;
     }
     char tags[1024];
