@@ -80,6 +80,12 @@ S2=10.32.0.2
 W=29003
 A=29009
 
+# The browser test's one npm package (playwright-core), when chromium is there.
+if [ -x /usr/bin/chromium ] && command -v npm >/dev/null &&
+    [ ! -d "$CLP_SOURCE_DIR/test/browser/node_modules/playwright-core" ]; then
+    (cd "$CLP_SOURCE_DIR/test/browser" && npm ci --no-audit --no-fund >/dev/null 2>&1) ||
+        fail "npm ci in test/browser failed"
+fi
 make_conf
 bed_up -n 2 --conf "$TEST_TMP/web.conf" --scripts "$CLP_SOURCE_DIR/test/data/bed/scripts"
 bed start all
@@ -353,6 +359,11 @@ expect 503 "operation with the core down"
 api $S1 $W GET /metrics "" "$REF"
 grep -q '^clp_status_available 0' "$TEST_TMP/body" || fail "metrics with the core down"
 group_is srv2 failover1 srv2 || fail "the group moved although the core was down"
+if [ -x /usr/bin/chromium ] && [ -d "$CLP_SOURCE_DIR/test/browser/node_modules/playwright-core" ]; then
+    on client node "$CLP_SOURCE_DIR/test/browser/webmgr.test.js" --url "http://$S1:$W/" \
+        --password "$OP_PW" --out "$ART/browser" --mode core-down >"$TEST_TMP/b.json" 2>&1 ||
+        fail "the page does not say that the core is down: $(cat "$TEST_TMP/b.json")"
+fi
 api $S1 $A POST /api/v1/servers/srv1/start '{}' "$OPC"
 expect 200 "start the cluster service of srv1"
 wait_for 60 server_online_both
@@ -400,11 +411,8 @@ if ! group_is srv1 failover1 srv1; then
 fi
 
 log "browser test (headless Chromium)"
-if [ -x /usr/bin/chromium ] && command -v node >/dev/null; then
+if [ -x /usr/bin/chromium ] && [ -d "$CLP_SOURCE_DIR/test/browser/node_modules/playwright-core" ]; then
     BR=$CLP_SOURCE_DIR/test/browser
-    if [ ! -d "$BR/node_modules/playwright-core" ]; then
-        (cd "$BR" && npm ci --no-audit --no-fund >/dev/null 2>&1) || fail "npm ci in test/browser failed"
-    fi
     api $S1 $A POST /api/v1/groups/failover1/move '{"target":"srv1"}' "$OPC"
     wait_for 30 group_is srv1 failover1 srv1
     on client node "$BR/webmgr.test.js" --url "http://$S1:$W/" --password "$OP_PW" \
@@ -413,7 +421,7 @@ if [ -x /usr/bin/chromium ] && command -v node >/dev/null; then
     log "browser: $(json_py "print('tree showed the move after', d['first_change_ms'], 'ms (first change),', d['moved_ms'], 'ms (Online on srv2)')" <"$TEST_TMP/browser.json")"
     wait_for 30 group_is srv1 failover1 srv2
 else
-    log "SKIP browser part: /usr/bin/chromium or node missing (bash tools/install-deps)"
+    log "SKIP browser part: /usr/bin/chromium or npm missing (bash tools/install-deps)"
     api $S1 $A POST /api/v1/groups/failover1/move '{"target":"srv2"}' "$OPC"
     wait_for 30 group_is srv1 failover1 srv2
 fi
