@@ -110,7 +110,7 @@ rsc_checker_stop() {
     n=$(cat "$CHECK_COUNT")
     if [ -s "$CHECK_LOG" ]; then
         cat "$CHECK_LOG" >&2
-        fail "dual activation seen in $(wc -l <"$CHECK_LOG") of $n samples"
+        fail "dual activation seen ($(wc -l <"$CHECK_LOG") findings in $n samples)"
     fi
     ms=$((($(now_us) - CHECK_T0) / 1000 / (n > 0 ? n : 1)))
     [ "$n" -ge 10 ] && [ "$ms" -le 300 ] ||
