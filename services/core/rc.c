@@ -208,6 +208,7 @@ static void activation_failed(rc_t *rc, int g, int r)
         rc_report(rc, g, CLP__GROUP_EVENT__KIND__NEED_FAILOVER, false, R->msg, rc_conf->name);
         return;
     }
+    G->failed_member = R->member;
     rc_local_no_failover(rc, g);
 }
 
@@ -434,7 +435,7 @@ static void step_activate(rc_t *rc, int g)
 }
 
 void rc_local_activate(rc_t *rc, int g, const char *event, uint64_t op_id, const char *prev,
-                       int origin)
+                       int origin, bool fresh)
 {
     grt_t *G = &rc->grp[g];
     core_t *c = rc->c;
@@ -454,6 +455,9 @@ void rc_local_activate(rc_t *rc, int g, const char *event, uint64_t op_id, const
             R->state = CLP__GROUP_STATE__GROUP_OFFLINE;
         }
         R->retries = 0;
+        if (fresh) {
+            R->fo_done = 0;
+        }
         if (!R->type) {
             clp_warn("group %s: resource %s (%s) is not supported by this product; it is not "
                      "activated",
@@ -499,6 +503,13 @@ static void finish_deactivation(rc_t *rc, int g)
         rc_report(rc, g, CLP__GROUP_EVENT__KIND__DONE, all_ok,
                   all_ok ? "" : "the resource failed to stop", NULL);
         return;
+    }
+    if (strcmp(G->factor, "GROUPFAILOVER") != 0) {
+        /* A stop that is not part of a failover: the failover counts of an
+         * activation failure start again at the next start. */
+        for (int i = 0; i < G->n_members; i++) {
+            rc->rsc[G->members[i]].fo_done = 0;
+        }
     }
     rc_set_local_state(rc, g, all_ok ? CLP__GROUP_STATE__GROUP_OFFLINE
                                      : CLP__GROUP_STATE__GROUP_OFFLINE_FAILURE);

@@ -101,7 +101,7 @@ struct rc {
 
 /* rc.c: local execution */
 void rc_local_activate(rc_t *rc, int g, const char *event, uint64_t op_id, const char *prev,
-                       int origin);
+                       int origin, bool fresh);
 void rc_local_deactivate(rc_t *rc, int g, const char *factor, uint64_t op_id, int origin);
 /* Starts one member (and, with force, what it depends on): clprsc -s. */
 void rc_local_activate_resource(rc_t *rc, int g, const char *resource, bool force,

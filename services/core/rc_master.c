@@ -111,6 +111,8 @@ static void send_command_r(rc_t *rc, int target, Clp__GroupCommand__Action actio
                            const char *event, const char *factor, uint64_t op_id,
                            const char *prev, const char *resource)
 {
+    mop_t *op = rc->grp[g].mop;
+    bool fresh = op && (op->kind == M_START || op->kind == M_MOVE || op->kind == M_FAILBACK);
     core_t *c = rc->c;
     grt_t *G = &rc->grp[g];
     if (target == c->self) {
@@ -124,7 +126,7 @@ static void send_command_r(rc_t *rc, int target, Clp__GroupCommand__Action actio
                                        op_id, c->self);
             break;
         case CLP__GROUP_COMMAND__ACTION__ACTIVATE:
-            rc_local_activate(rc, g, event, op_id, prev, c->self);
+            rc_local_activate(rc, g, event, op_id, prev, c->self, fresh);
             break;
         case CLP__GROUP_COMMAND__ACTION__DEACTIVATE:
             rc_local_deactivate(rc, g, factor, op_id, c->self);
@@ -148,6 +150,7 @@ static void send_command_r(rc_t *rc, int target, Clp__GroupCommand__Action actio
     cmd.op_id = op_id;
     cmd.requester = (char *)(prev ? prev : "");
     cmd.resource = (char *)(resource ? resource : "");
+    cmd.fresh = fresh;
     Clp__Envelope env = CLP__ENVELOPE__INIT;
     env.payload_case = CLP__ENVELOPE__PAYLOAD_GROUP_COMMAND;
     env.group_command = &cmd;
@@ -641,10 +644,21 @@ void rc_master_server_gone(rc_t *rc, int server)
 
 void rc_master_cleanup(rc_t *rc)
 {
+    /* Operations still running elsewhere finish there without this server: no
+     * verdict (and no failure alert) is given for them here. */
     for (size_t g = 0; g < rc->n_grp; g++) {
-        if (rc->grp[g].mop) {
-            finish_op(rc, (int)g, false, "the cluster service is stopping");
+        mop_t *m = rc->grp[g].mop;
+        if (!m) {
+            continue;
         }
+        int step = m->phase == 0 ? m->source : m->target;
+        clp_info("group %s: operation %d left to server %s as this service stops",
+                 rc->grp[g].conf->name, (int)m->kind, sname(rc, step));
+        op_reply(m->waiter, false,
+                 "the cluster service stopped while the operation was in progress",
+                 rc->grp[g].conf->name, sname(rc, step));
+        free(m);
+        rc->grp[g].mop = NULL;
     }
 }
 
@@ -862,7 +876,7 @@ void rc_handle_group_command(core_t *c, clp_srv_req_t *req, const Clp__GroupComm
     int origin = clp_conf_server_index(c->conf, sender);
     switch (cmd->action) {
     case CLP__GROUP_COMMAND__ACTION__ACTIVATE:
-        rc_local_activate(rc, g, cmd->event, cmd->op_id, cmd->requester, origin);
+        rc_local_activate(rc, g, cmd->event, cmd->op_id, cmd->requester, origin, cmd->fresh);
         break;
     case CLP__GROUP_COMMAND__ACTION__DEACTIVATE:
         rc_local_deactivate(rc, g, cmd->factor, cmd->op_id, origin);

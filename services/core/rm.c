@@ -359,7 +359,8 @@ static void handle_result(rm_t *rm, mrt_t *M, int result, const char *detail, ui
             memset(&M->cnt, 0, sizeof(M->cnt));
             M->last_recovery = 0;
         }
-        if (result == MON_CHECK_WARN) {
+        if (result == MON_CHECK_WARN && M->state != CLP__MONITOR_STATE__MON_CAUTION) {
+            /* Once when it starts warning, not at every check. */
             CLP_ALERT(c->d->ev, "rm", 4, M->conf->name, "1", detail && detail[0] ? detail : "");
         }
         M->msg[0] = '\0';

@@ -726,8 +726,8 @@ void trn_logcc_on_collect(void *arg, clp_srv_req_t *req, const Clp__Envelope *en
     snprintf(j->archive, sizeof(j->archive), "%s/clplogcc-%s-%s-%" PRIu64 ".tar.gz", lc->dir,
              c->cluster.name, when, lc->next_job);
     if (clp_mkdirs(j->dir, 0700) < 0) {
-        free(j);
         clp_srv_reply_error(req, -EIO, "cannot create %s", j->dir);
+        free(j);
         return;
     }
     size_t n = r->n_servers ? r->n_servers : c->n_servers;

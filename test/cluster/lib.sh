@@ -96,7 +96,7 @@ bed_down() {
     local rc=$?
     set +e
     trap - EXIT ERR
-    if [ $rc -ne 0 ]; then
+    if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
         bed_save_logs
     fi
     bed down || {
@@ -104,7 +104,13 @@ bed_down() {
         [ $rc -ne 0 ] || rc=1
     }
     rm -rf "$TEST_TMP"
-    if [ $rc -eq 0 ]; then log "PASS"; else log "FAILED (exit $rc)"; fi
+    if [ $rc -eq 0 ]; then
+        log "PASS"
+    elif [ $rc -eq 77 ]; then
+        log "SKIPPED"
+    else
+        log "FAILED (exit $rc)"
+    fi
     exit $rc
 }
 

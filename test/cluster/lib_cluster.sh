@@ -105,12 +105,14 @@ checker_start() {
     CHECK_MNT=${2:-}
     CHECK_LOG=$TEST_TMP/checker.log
     : >"$CHECK_LOG"
+    local test_pid=$$
     (
         trap - ERR
         set +e
         local servers n s ip_on mnt_on
         servers=$(bed_info servers)
-        while :; do
+        # Ends with the test (or its bed), whatever way the test ends.
+        while kill -0 "$test_pid" 2>/dev/null && [ -d "$TEST_TMP" ]; do
             ip_on=""
             mnt_on=""
             for s in $servers; do

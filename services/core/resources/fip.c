@@ -15,6 +15,8 @@
 #define CLP_LOG_TAG "fip"
 #include <errno.h>
 #include <stdio.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,20 +85,60 @@ static int fip_activate(rsc_ctx_t *ctx)
      * activation (and what waits for it) does not wait for them. */
     int count = (int)rsc_param_int(ctx, "parameters/arp/count", 2);
     clp_net_announce(ifname, ip, 1);
-    if (count > 1 && fork() == 0) {
-        setsid();
-        if (fork() == 0) {
-            usleep(100000);
-            clp_net_announce(ifname, ip, count - 1);
+    if (count > 1) {
+        int pfd[2];
+        if (pipe(pfd) == 0 && fork() == 0) {
+            setsid();
+            pid_t announcer = fork();
+            if (announcer == 0) {
+                /* Each repeat only while the address is still here: a late
+                 * announcement after a deactivation would claim an address
+                 * another server is taking over. */
+                for (int i = 1; i < count; i++) {
+                    usleep(100000);
+                    if (clp_net_addr_present(ip, NULL, 0) != 1) {
+                        break;
+                    }
+                    clp_net_announce(ifname, ip, 1);
+                }
+                _exit(0);
+            }
+            char buf[32];
+            int n = snprintf(buf, sizeof(buf), "%d\n", (int)announcer);
+            if (write(pfd[1], buf, (size_t)n) < 0) {
+                _exit(1);
+            }
+            _exit(0);
         }
-        _exit(0);
+        close(pfd[1]);
+        char buf[32] = "";
+        ssize_t r = read(pfd[0], buf, sizeof(buf) - 1);
+        close(pfd[0]);
+        if (r > 0) {
+            buf[r] = '\0';
+            rsc_state_write(ctx, "announcer", buf);
+        }
     }
     return RSC_OK;
+}
+
+/* Ends a background announcer still repeating for this address. */
+static void stop_announcer(const rsc_ctx_t *ctx)
+{
+    char buf[32];
+    if (rsc_state_read(ctx, "announcer", buf, sizeof(buf)) == 0) {
+        pid_t pid = (pid_t)atoi(buf);
+        if (pid > 1) {
+            kill(pid, SIGKILL);
+        }
+        rsc_state_remove(ctx, "announcer");
+    }
 }
 
 static int fip_deactivate(rsc_ctx_t *ctx)
 {
     const char *ip = rsc_param(ctx, "parameters/ip");
+    stop_announcer(ctx);
     int rc = clp_net_addr_del(ip);
     if (rc < 0) {
         printf("cannot remove %s: %s", ip, strerror(-rc));
@@ -117,6 +159,7 @@ static int fip_probe(rsc_ctx_t *ctx)
 
 static void fip_quick_fence(const rsc_ctx_t *ctx)
 {
+    stop_announcer(ctx);
     clp_net_addr_del(rsc_param(ctx, "parameters/ip"));
 }
 
