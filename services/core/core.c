@@ -68,6 +68,7 @@ static void hb_build(void *arg, int path, bool compact, Clp__Heartbeat *msg)
     msg->leaving = c->leaving;
     msg->cluster_stop = c->cluster_stop;
     msg->toratio = c->toratio;
+    msg->autostarted = rc_autostarted(c);
     if (!compact) {
         rc_fill_briefs(c, msg);
     }
@@ -85,6 +86,9 @@ static void hb_rx(void *arg, int server, int path, const Clp__Envelope *env)
         .cluster_stop = hb->cluster_stop,
     };
     nm_rx(c->nm, server, path, now_ms(), &info);
+    if (hb->autostarted) {
+        rc_note_autostarted(c);
+    }
     if (hb->cluster_stop && !c->cluster_stop) {
         clp_info("server %s announces that the whole cluster is stopping",
                  c->conf->servers[server].name);

@@ -910,7 +910,23 @@ void rc_cluster_formed(core_t *c, bool joined)
 {
     rc_t *rc = RC(c);
     rc->formed = true;
-    rc->autostart_pending = !joined;
+    /* Whoever is master does it, once per cluster start: a server joining a
+     * cluster that has done it learns so from the heartbeats. */
+    rc->autostart_pending = !rc->autostarted;
+}
+
+bool rc_autostarted(core_t *c)
+{
+    return RC(c)->autostarted;
+}
+
+void rc_note_autostarted(core_t *c)
+{
+    rc_t *rc = RC(c);
+    if (!rc->autostarted) {
+        rc->autostarted = true;
+        rc->autostart_pending = false;
+    }
 }
 
 void rc_master_changed(core_t *c, int master)

@@ -40,6 +40,10 @@ void rc_note_briefs(core_t *c, int server, uint64_t incarnation, const Clp__Hear
 void rc_server_up(core_t *c, int server);
 void rc_server_down(core_t *c, int server); /* after resolution and grace: may take over */
 void rc_cluster_formed(core_t *c, bool joined);
+/* Whether the cluster's auto start has been done (announced in heartbeats, so
+ * a server that joins a running cluster knows not to do it again). */
+bool rc_autostarted(core_t *c);
+void rc_note_autostarted(core_t *c);
 void rc_master_changed(core_t *c, int master);
 
 void rc_tick(core_t *c, uint64_t now);

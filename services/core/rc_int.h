@@ -93,6 +93,7 @@ struct rc {
     bool stop_cluster_wide;
     bool formed;
     bool autostart_pending;
+    bool autostarted;
     uint64_t down_ok;
     Clp__GroupBrief *briefs;
     Clp__GroupBrief **brief_ptrs;

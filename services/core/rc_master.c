@@ -579,6 +579,9 @@ static void autostart(rc_t *rc, uint64_t now)
         start_phase1(rc, (int)g, res.server);
     }
     rc->autostart_pending = waiting;
+    if (!waiting) {
+        rc->autostarted = true;
+    }
 }
 
 void rc_master_tick(rc_t *rc, uint64_t now)
