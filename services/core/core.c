@@ -69,6 +69,7 @@ static void hb_build(void *arg, int path, bool compact, Clp__Heartbeat *msg)
     msg->cluster_stop = c->cluster_stop;
     msg->toratio = c->toratio;
     msg->autostarted = rc_autostarted(c);
+    msg->master_ready = nm_master_ready(c->nm);
     if (!compact) {
         rc_fill_briefs(c, msg);
     }
@@ -84,6 +85,7 @@ static void hb_rx(void *arg, int server, int path, const Clp__Envelope *env)
         .hears_me_ms = (size_t)c->self < hb->n_hear_age_ms ? hb->hear_age_ms[c->self] : NM_NEVER,
         .leaving = hb->leaving,
         .cluster_stop = hb->cluster_stop,
+        .master_ready = hb->master_ready,
     };
     nm_rx(c->nm, server, path, now_ms(), &info);
     if (hb->autostarted) {

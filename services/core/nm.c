@@ -25,6 +25,7 @@ typedef struct {
     bool announce_up;
     bool restarted;
     bool declare_down;
+    bool master_ready;
 } peer_t;
 
 struct nm {
@@ -43,6 +44,8 @@ struct nm {
     bool sync_skip;
     uint64_t np_pending;
     int master;
+    uint64_t online_since; /* when this server became online (0: not online) */
+    bool ready_cached;
 };
 
 static uint32_t eff_timeout(const nm_t *nm)
@@ -126,7 +129,22 @@ uint32_t nm_interval_ms(const nm_t *nm)
 
 void nm_set_local_state(nm_t *nm, Clp__ServerState state)
 {
+    if (state != CLP__SERVER_STATE__SERVER_ONLINE &&
+        state != CLP__SERVER_STATE__SERVER_SUSPENDED) {
+        nm->online_since = 0;
+    }
     nm->local_state = state;
+}
+
+static bool self_ready(const nm_t *nm, uint64_t now)
+{
+    return nm->online_since && now - nm->online_since >= 2ull * nm->base_interval;
+}
+
+bool nm_master_ready(const nm_t *nm)
+{
+    /* Without a clock here, readiness is settled in nm_tick (ready_cached). */
+    return nm->online_since && nm->ready_cached;
 }
 
 Clp__ServerState nm_local_state(const nm_t *nm)
@@ -155,6 +173,7 @@ void nm_rx(nm_t *nm, int server, int path, uint64_t now, const nm_hb_info_t *inf
     p->hears_me = info->hears_me_ms;
     p->leaving = info->leaving;
     p->cluster_stop = info->cluster_stop;
+    p->master_ready = info->master_ready;
     if (info->incarnation != p->incarnation) {
         if (p->incarnation != 0 && p->state == NM_PEER_UP) {
             p->restarted = true;
@@ -205,11 +224,12 @@ static int compute_master(const nm_t *nm)
     for (int k = 0; k < nm->n; k++) {
         bool online;
         if (k == nm->self) {
-            online = nm->local_state == CLP__SERVER_STATE__SERVER_ONLINE ||
-                     nm->local_state == CLP__SERVER_STATE__SERVER_SUSPENDED;
+            online = (nm->local_state == CLP__SERVER_STATE__SERVER_ONLINE ||
+                      nm->local_state == CLP__SERVER_STATE__SERVER_SUSPENDED) &&
+                     nm->ready_cached;
         } else {
             const peer_t *p = &nm->peers[k];
-            online = p->state == NM_PEER_UP &&
+            online = p->state == NM_PEER_UP && p->master_ready &&
                      (p->reported == CLP__SERVER_STATE__SERVER_ONLINE ||
                       p->reported == CLP__SERVER_STATE__SERVER_SUSPENDED);
         }
@@ -301,6 +321,12 @@ int nm_tick(nm_t *nm, uint64_t now, nm_event_t *out, int max)
             push(out, max, &n, NM_EV_SYNC_TIMEOUT, -1, -1, 0, 0);
         }
     }
+    bool online = nm->local_state == CLP__SERVER_STATE__SERVER_ONLINE ||
+                  nm->local_state == CLP__SERVER_STATE__SERVER_SUSPENDED;
+    if (online && !nm->online_since) {
+        nm->online_since = now;
+    }
+    nm->ready_cached = online && self_ready(nm, now);
     int m = compute_master(nm);
     if (m != nm->master) {
         nm->master = m;

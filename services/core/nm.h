@@ -24,7 +24,10 @@
  * - A peer that announces it is leaving (graceful stop, groups already
  *   offline) goes down at once, without resolution.
  * - The master is the highest-priority server (lowest priority value) among
- *   this server (when online) and the peers that are up and online.
+ *   this server and the peers that are up, online and "master ready": a
+ *   server announces it is ready once it has been online for two heartbeat
+ *   intervals, so a server that joins takes the master's role only after
+ *   the running master has seen it, never at the same moment.
  */
 #ifndef CORE_NM_H
 #define CORE_NM_H
@@ -73,6 +76,7 @@ typedef struct {
     uint32_t hears_me_ms; /* the sender's age of its last beat from us (NM_NEVER = not heard) */
     bool leaving;
     bool cluster_stop;
+    bool master_ready;    /* the sender may be the master */
 } nm_hb_info_t;
 
 typedef struct nm nm_t;
@@ -85,6 +89,9 @@ void nm_destroy(nm_t **nm);
 void nm_set_ratio(nm_t *nm, uint32_t ratio);
 uint32_t nm_timeout_ms(const nm_t *nm);
 uint32_t nm_interval_ms(const nm_t *nm);
+
+/* Whether this server announces it may be the master (see the rules above). */
+bool nm_master_ready(const nm_t *nm);
 
 /* This server's own state (what its heartbeats announce). */
 void nm_set_local_state(nm_t *nm, Clp__ServerState state);

@@ -931,7 +931,8 @@ void rc_note_autostarted(core_t *c)
 
 void rc_master_changed(core_t *c, int master)
 {
-    (void)master;
+    rc_t *rc = RC(c);
+    rc->master_since = master == c->self ? clp_mono_ms() : 0;
 }
 
 bool rc_resource_online_here(core_t *c, const char *resource)

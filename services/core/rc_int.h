@@ -62,6 +62,7 @@ typedef struct {
     int op_origin;           /* server that commanded the operation (its master), -1 local */
     bool handoff;            /* stopping this server: a failover elsewhere was requested */
     bool lost;               /* was active here, found broken after a restart: to fail over */
+    bool lost_blocked;       /* master: its failover found no destination; wait for a change */
     uint64_t lost_at;        /* servers reporting it lost (their briefs) */
     core_t *rc_core;         /* for callbacks that only get the group */
     char event[16];
@@ -94,6 +95,7 @@ struct rc {
     bool formed;
     bool autostart_pending;
     bool autostarted;
+    uint64_t master_since; /* when this server became the master (0: it is not) */
     uint64_t down_ok;
     Clp__GroupBrief *briefs;
     Clp__GroupBrief **brief_ptrs;

@@ -528,8 +528,8 @@ static void takeover_lost(rc_t *rc)
     for (size_t g = 0; g < rc->n_grp; g++) {
         grt_t *G = &rc->grp[g];
         uint64_t lost = G->lost_at | (G->lost ? 1ull << c->self : 0);
-        if (!lost || G->mop || rc_where(rc, (int)g) >= 0 || !G->conf->failover_auto ||
-            c->cluster_stop) {
+        if (!lost || G->mop || G->lost_blocked || rc_where(rc, (int)g) >= 0 ||
+            !G->conf->failover_auto || c->cluster_stop) {
             continue;
         }
         int from = __builtin_ctzll(lost);
@@ -538,7 +538,9 @@ static void takeover_lost(rc_t *rc)
         mop_t *m = new_op(rc, (int)g, M_TAKEOVER, from, "server restart", false, NULL);
         CLP_ALERT(c->d->ev, "rc", 60, G->conf->name);
         m->exclude = 1ull << from;
-        start_phase1(rc, (int)g, -1);
+        if (!start_phase1(rc, (int)g, -1)) {
+            G->lost_blocked = true; /* again when a server comes up */
+        }
     }
 }
 
@@ -546,6 +548,14 @@ static void autostart(rc_t *rc, uint64_t now)
 {
     core_t *c = rc->c;
     bool waiting = false;
+    /* Servers heard but still finishing their own start-up wait will take
+     * groups in a moment: place nothing before they can. */
+    for (int k = 0; k < nm_n_servers(c->nm); k++) {
+        if (k != c->self && nm_peer_state(c->nm, k) == NM_PEER_UP &&
+            nm_peer_reported_state(c->nm, k) == CLP__SERVER_STATE__SERVER_STARTING) {
+            return;
+        }
+    }
     for (size_t g = 0; g < rc->n_grp; g++) {
         grt_t *G = &rc->grp[g];
         if (!G->conf->start_auto || G->autostart || G->mop ||
@@ -584,10 +594,18 @@ static void autostart(rc_t *rc, uint64_t now)
     }
 }
 
+/* A new master waits two heartbeat intervals before it decides anything: the
+ * previous master's last commands have reached their targets by then and their
+ * effects are in this server's view (state changes are announced at once). */
+static bool settled(const rc_t *rc, uint64_t now)
+{
+    return rc->master_since && now - rc->master_since >= 2ull * nm_interval_ms(rc->c->nm);
+}
+
 void rc_master_tick(rc_t *rc, uint64_t now)
 {
     core_t *c = rc->c;
-    if (c->suspended || c->stopping || c->fenced) {
+    if (c->suspended || c->stopping || c->fenced || !settled(rc, now)) {
         return;
     }
     takeover_orphans(rc);
@@ -600,6 +618,9 @@ void rc_master_tick(rc_t *rc, uint64_t now)
 void rc_master_server_up(rc_t *rc, int server)
 {
     rc->down_ok &= ~(1ull << server);
+    for (size_t g = 0; g < rc->n_grp; g++) {
+        rc->grp[g].lost_blocked = false;
+    }
     if (!rc_is_master(rc) || rc->c->suspended) {
         return;
     }

@@ -49,7 +49,8 @@ static int teardown(void **state)
 
 static nm_hb_info_t info(Clp__ServerState st, uint64_t inc, uint32_t hears_me)
 {
-    nm_hb_info_t i = {.state = st, .incarnation = inc, .hears_me_ms = hears_me};
+    nm_hb_info_t i = {.state = st, .incarnation = inc, .hears_me_ms = hears_me,
+                      .master_ready = true};
     return i;
 }
 
