@@ -62,7 +62,8 @@ typedef struct {
     int op_origin;           /* server that commanded the operation (its master), -1 local */
     bool handoff;            /* stopping this server: a failover elsewhere was requested */
     bool lost;               /* was active here, found broken after a restart: to fail over */
-    bool lost_blocked;       /* master: its failover found no destination; wait for a change */
+    uint64_t lost_blocked;   /* master: its failover found no destination with this
+                              * placement signature; tried again once it changes */
     uint64_t lost_at;        /* servers reporting it lost (their briefs) */
     core_t *rc_core;         /* for callbacks that only get the group */
     char event[16];

@@ -521,15 +521,34 @@ static void takeover_orphans(rc_t *rc)
     }
 }
 
+/* What placement depends on, folded into one number: the servers online and
+ * where every group runs. A failover that found no destination is tried again
+ * only once this changes. */
+static uint64_t placement_sig(const rc_t *rc)
+{
+    uint64_t h = 1469598103934665603ull ^ nm_online_mask(rc->c->nm);
+    for (size_t g = 0; g < rc->n_grp; g++) {
+        h = (h ^ (uint64_t)(rc_where(rc, (int)g) + 1)) * 1099511628211ull;
+    }
+    return h | 1u; /* never 0: 0 means "not blocked" */
+}
+
 /* Groups a restarted server found broken (and stopped): fail them over. */
 static void takeover_lost(rc_t *rc)
 {
     core_t *c = rc->c;
+    uint64_t sig = 0;
     for (size_t g = 0; g < rc->n_grp; g++) {
         grt_t *G = &rc->grp[g];
         uint64_t lost = G->lost_at | (G->lost ? 1ull << c->self : 0);
-        if (!lost || G->mop || G->lost_blocked || rc_where(rc, (int)g) >= 0 ||
-            !G->conf->failover_auto || c->cluster_stop) {
+        if (!lost || G->mop || rc_where(rc, (int)g) >= 0 || !G->conf->failover_auto ||
+            c->cluster_stop) {
+            continue;
+        }
+        if (!sig) {
+            sig = placement_sig(rc);
+        }
+        if (G->lost_blocked == sig) {
             continue;
         }
         int from = __builtin_ctzll(lost);
@@ -538,9 +557,7 @@ static void takeover_lost(rc_t *rc)
         mop_t *m = new_op(rc, (int)g, M_TAKEOVER, from, "server restart", false, NULL);
         CLP_ALERT(c->d->ev, "rc", 60, G->conf->name);
         m->exclude = 1ull << from;
-        if (!start_phase1(rc, (int)g, -1)) {
-            G->lost_blocked = true; /* again when a server comes up */
-        }
+        G->lost_blocked = start_phase1(rc, (int)g, -1) ? 0 : placement_sig(rc);
     }
 }
 
@@ -618,9 +635,6 @@ void rc_master_tick(rc_t *rc, uint64_t now)
 void rc_master_server_up(rc_t *rc, int server)
 {
     rc->down_ok &= ~(1ull << server);
-    for (size_t g = 0; g < rc->n_grp; g++) {
-        rc->grp[g].lost_blocked = false;
-    }
     if (!rc_is_master(rc) || rc->c->suspended) {
         return;
     }
