@@ -1099,6 +1099,7 @@ void rc_tick(core_t *c, uint64_t now)
     if (rc_is_master(rc)) {
         rc_master_tick(rc, now);
     }
+    rc_deferred_tick(rc, now);
 }
 
 /* ---- NodeState and view ---- */

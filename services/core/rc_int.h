@@ -98,6 +98,7 @@ struct rc {
     bool autostarted;
     uint64_t master_since; /* when this server became the master (0: it is not) */
     uint64_t down_ok;
+    struct deferred *deferred; /* requests held until a master has settled */
     Clp__GroupBrief *briefs;
     Clp__GroupBrief **brief_ptrs;
     unsigned long n_activations, n_deactivations, n_failovers;
@@ -126,6 +127,8 @@ void rc_report(rc_t *rc, int g, Clp__GroupEvent__Kind kind, bool ok, const char 
 int rc_request_handoff(core_t *c, const char *group, rc_done_fn done, void *arg);
 void rc_master_on_event(rc_t *rc, int from, const Clp__GroupEvent *ev);
 void rc_master_tick(rc_t *rc, uint64_t now);
+/* Every server: requests held while the cluster had no settled master. */
+void rc_deferred_tick(rc_t *rc, uint64_t now);
 void rc_master_server_up(rc_t *rc, int server);
 void rc_master_server_gone(rc_t *rc, int server);
 bool rc_is_master(const rc_t *rc);

@@ -680,8 +680,11 @@ void rc_master_server_gone(rc_t *rc, int server)
     }
 }
 
+static void deferred_cleanup(rc_t *rc);
+
 void rc_master_cleanup(rc_t *rc)
 {
+    deferred_cleanup(rc);
     /* Operations still running elsewhere finish there without this server: no
      * verdict (and no failure alert) is given for them here. */
     for (size_t g = 0; g < rc->n_grp; g++) {
@@ -750,15 +753,124 @@ static void reply_many(clp_srv_req_t *req, Clp__GroupResult **res, size_t n)
     clp_srv_reply(req, &rep);
 }
 
+/* ---- requests held while no master has settled ----
+ * Right after servers come up (or a master goes) there is, for a few heartbeat
+ * intervals, no master that may decide. A request arriving then waits for one
+ * instead of failing; it is answered with an error only if none settles. */
+
+typedef struct deferred {
+    struct deferred *next;
+    clp_srv_req_t *req;
+    Clp__Envelope *env; /* an owned copy of the request */
+    uint64_t deadline;
+} deferred_t;
+
+static uint64_t defer_limit_ms(const rc_t *rc)
+{
+    return 8ull * nm_interval_ms(rc->c->nm) + 2000u;
+}
+
+/* A master exists and, if it is this server, it has settled. */
+static bool master_ready(const rc_t *rc)
+{
+    int m = nm_master(rc->c->nm);
+    return m >= 0 && (m != rc->c->self || settled(rc, clp_mono_ms()));
+}
+
+static void defer_request(rc_t *rc, clp_srv_req_t *req, const Clp__Envelope *env,
+                          uint64_t deadline)
+{
+    size_t len = clp__envelope__get_packed_size(env);
+    uint8_t *buf = xmalloc(len ? len : 1);
+    clp__envelope__pack(env, buf);
+    Clp__Envelope *copy = clp__envelope__unpack(NULL, len, buf);
+    free(buf);
+    if (!copy) {
+        clp_srv_reply_error(req, -ENOMEM, "the request could not be held");
+        return;
+    }
+    deferred_t *d = xcalloc(1, sizeof(*d));
+    d->req = req;
+    d->env = copy;
+    d->deadline = deadline;
+    deferred_t **pp = &rc->deferred;
+    while (*pp) {
+        pp = &(*pp)->next;
+    }
+    *pp = d;
+}
+
+static void dispatch_request(core_t *c, clp_srv_req_t *req, const Clp__Envelope *env);
+
+void rc_deferred_tick(rc_t *rc, uint64_t now)
+{
+    if (!rc->deferred) {
+        return;
+    }
+    bool ready = master_ready(rc);
+    deferred_t *list = rc->deferred;
+    rc->deferred = NULL;
+    while (list) {
+        deferred_t *d = list;
+        list = d->next;
+        if (ready) {
+            dispatch_request(rc->c, d->req, d->env);
+        } else if (now >= d->deadline) {
+            clp_srv_reply_error(d->req, -EAGAIN,
+                                "the cluster has no master server yet (servers are still "
+                                "starting or one just went down); try again");
+        } else {
+            d->next = NULL;
+            deferred_t **pp = &rc->deferred;
+            while (*pp) {
+                pp = &(*pp)->next;
+            }
+            *pp = d;
+            continue;
+        }
+        clp__envelope__free_unpacked(d->env, NULL);
+        free(d);
+    }
+}
+
+static void deferred_cleanup(rc_t *rc)
+{
+    while (rc->deferred) {
+        deferred_t *d = rc->deferred;
+        rc->deferred = d->next;
+        clp_srv_reply_error(d->req, -ESHUTDOWN, "the cluster service stopped");
+        clp__envelope__free_unpacked(d->env, NULL);
+        free(d);
+    }
+}
+
+/* Holds the request when no master may decide yet; true when it was held. */
+static bool held(rc_t *rc, clp_srv_req_t *req, const Clp__Envelope *env)
+{
+    if (master_ready(rc)) {
+        return false;
+    }
+    defer_request(rc, req, env, clp_mono_ms() + defer_limit_ms(rc));
+    return true;
+}
+
 void rc_handle_group_request(core_t *c, clp_srv_req_t *req, const Clp__GroupRequest *gr,
                              const char *sender)
 {
     rc_t *rc = c->rc;
+    {
+        Clp__Envelope env = CLP__ENVELOPE__INIT;
+        env.payload_case = CLP__ENVELOPE__PAYLOAD_GROUP_REQUEST;
+        env.group_request = (Clp__GroupRequest *)gr;
+        if (held(rc, req, &env)) {
+            return;
+        }
+    }
     if (!rc_is_master(rc)) {
         Clp__Envelope env = CLP__ENVELOPE__INIT;
         env.payload_case = CLP__ENVELOPE__PAYLOAD_GROUP_REQUEST;
         env.group_request = (Clp__GroupRequest *)gr;
-        forward_to_master(c, req, &env, (int)gr->wait_ms + FORWARD_TIMEOUT_MS);
+        forward_to_master(c, req, &env, (int)(gr->wait_ms + FORWARD_TIMEOUT_MS + defer_limit_ms(rc)));
         return;
     }
     char why[300];
@@ -818,11 +930,19 @@ void rc_handle_resource_request(core_t *c, clp_srv_req_t *req, const Clp__Resour
                                 const char *sender)
 {
     rc_t *rc = c->rc;
+    {
+        Clp__Envelope env = CLP__ENVELOPE__INIT;
+        env.payload_case = CLP__ENVELOPE__PAYLOAD_RESOURCE_REQUEST;
+        env.resource_request = (Clp__ResourceRequest *)rr;
+        if (held(rc, req, &env)) {
+            return;
+        }
+    }
     if (!rc_is_master(rc)) {
         Clp__Envelope env = CLP__ENVELOPE__INIT;
         env.payload_case = CLP__ENVELOPE__PAYLOAD_RESOURCE_REQUEST;
         env.resource_request = (Clp__ResourceRequest *)rr;
-        forward_to_master(c, req, &env, (int)rr->wait_ms + FORWARD_TIMEOUT_MS);
+        forward_to_master(c, req, &env, (int)(rr->wait_ms + FORWARD_TIMEOUT_MS + defer_limit_ms(rc)));
         return;
     }
     const clp_resource_t *res = clp_conf_resource(c->conf, rr->resource);
@@ -897,6 +1017,15 @@ void rc_handle_resource_request(core_t *c, clp_srv_req_t *req, const Clp__Resour
                    m->op_id, rr->force ? "force" : NULL, rr->resource);
     if (!rr->wait_ms) {
         op_reply(req, true, "Command succeeded.", G->conf->name, c->conf->servers[server].name);
+    }
+}
+
+static void dispatch_request(core_t *c, clp_srv_req_t *req, const Clp__Envelope *env)
+{
+    if (env->payload_case == CLP__ENVELOPE__PAYLOAD_GROUP_REQUEST) {
+        rc_handle_group_request(c, req, env->group_request, env->sender);
+    } else {
+        rc_handle_resource_request(c, req, env->resource_request, env->sender);
     }
 }
 
