@@ -202,8 +202,13 @@ host_pids() {
 }
 
 # kill_host HOST: SIGKILL every process of HOST until none is left (10 s at most).
+# Everything is stopped (SIGSTOP) first, so that, as at a power-off, no process
+# of the host sees another one die and acts on it.
 kill_host() {
     local pids i
+    pids=$(host_pids "$1")
+    # shellcheck disable=SC2086
+    [ -z "$pids" ] || kill -STOP $pids 2>/dev/null || true
     for ((i = 0; i < 200; i++)); do
         pids=$(host_pids "$1")
         [ -n "$pids" ] || return 0
