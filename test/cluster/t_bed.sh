@@ -53,7 +53,7 @@ for s in $SERVERS; do
     [ "$key" = "$key1" ] || fail "$s: clp.key differs from srv1's"
     grep -qx "poweroff=$BED_SELF --dir $DIR crash $s" "$root/etc/platform.conf" ||
         fail "$s: platform.conf has no poweroff line for $s"
-    grep -qx "reset=$BED_SELF --dir $DIR crash $s --restart" "$root/etc/platform.conf" ||
+    grep -qx "reset=$BED_SELF --dir $DIR crash $s --restart --boot-delay 3" "$root/etc/platform.conf" ||
         fail "$s: platform.conf has no reset line for $s"
 done
 [ "$(on srv1 "$CLPBED" exec srv2 uname -n)" = srv2 ] || fail "clpbed exec does not work from inside srv1"
