@@ -434,11 +434,90 @@ static void step_activate(rc_t *rc, int g)
     }
 }
 
+/* Another server that is up and, in this server's view, holds group g (or is
+ * still letting it go); -1 if none. */
+static int other_holder(const rc_t *rc, int g)
+{
+    const core_t *c = rc->c;
+    const grt_t *G = &rc->grp[g];
+    for (int k = 0; k < nm_n_servers(c->nm); k++) {
+        if (k == c->self || nm_peer_state(c->nm, k) != NM_PEER_UP) {
+            continue;
+        }
+        switch (G->at[k]) {
+        case CLP__GROUP_STATE__GROUP_ONLINE:
+        case CLP__GROUP_STATE__GROUP_ONLINE_PENDING:
+        case CLP__GROUP_STATE__GROUP_ONLINE_FAILURE:
+        case CLP__GROUP_STATE__GROUP_OFFLINE_PENDING:
+            return k;
+        default:
+            break;
+        }
+    }
+    return -1;
+}
+
+static void activate_now(rc_t *rc, int g, const char *event, uint64_t op_id, const char *prev,
+                         int origin, bool fresh);
+
+/* The last line of defence against a dual activation: whatever the master
+ * decided, a server does not activate a group that another up server still
+ * holds. Its view may lag by a heartbeat (a state change is announced at once,
+ * but datagrams and commands travel separately), so the activation is held for
+ * a few intervals and refused if the other server keeps the group. */
 void rc_local_activate(rc_t *rc, int g, const char *event, uint64_t op_id, const char *prev,
                        int origin, bool fresh)
 {
     grt_t *G = &rc->grp[g];
     core_t *c = rc->c;
+    if (other_holder(rc, g) >= 0 && G->local == CLP__GROUP_STATE__GROUP_OFFLINE) {
+        G->conflict_until = clp_mono_ms() + 3ull * nm_interval_ms(c->nm) + 500u;
+        G->op = LOP_ACTIVATE;
+        G->op_id = op_id;
+        G->op_origin = origin;
+        G->pend_fresh = fresh;
+        G->pend_origin = origin;
+        G->pend_op_id = op_id;
+        snprintf(G->pend_event, sizeof(G->pend_event), "%s", event ? event : "");
+        snprintf(G->pend_prev, sizeof(G->pend_prev), "%s", prev ? prev : "");
+        clp_info("group %s: %s still holds it in this server's view: activation held", G->conf->name,
+                 c->conf->servers[other_holder(rc, g)].name);
+        return;
+    }
+    activate_now(rc, g, event, op_id, prev, origin, fresh);
+}
+
+/* Held activations proceed once the view clears, or are refused. */
+static void conflicts_tick(rc_t *rc, uint64_t now)
+{
+    for (size_t g = 0; g < rc->n_grp; g++) {
+        grt_t *G = &rc->grp[g];
+        if (!G->conflict_until) {
+            continue;
+        }
+        int k = other_holder(rc, (int)g);
+        if (k < 0) {
+            G->conflict_until = 0;
+            activate_now(rc, (int)g, G->pend_event, G->pend_op_id, G->pend_prev, G->pend_origin,
+                         G->pend_fresh);
+        } else if (now >= G->conflict_until) {
+            G->conflict_until = 0;
+            G->op = LOP_NONE;
+            char why[200];
+            snprintf(why, sizeof(why), "group %s is still active on %s: not activated on %s",
+                     G->conf->name, rc->c->conf->servers[k].name, self_name(rc));
+            clp_error("%s", why);
+            rc_report(rc, (int)g, CLP__GROUP_EVENT__KIND__DONE, false, why, NULL);
+        }
+    }
+}
+
+static void activate_now(rc_t *rc, int g, const char *event, uint64_t op_id, const char *prev,
+                         int origin, bool fresh)
+{
+    grt_t *G = &rc->grp[g];
+    core_t *c = rc->c;
+    G->conflict_until = 0;
     G->op = LOP_ACTIVATE;
     G->op_id = op_id;
     G->op_origin = origin;
@@ -569,6 +648,7 @@ void rc_local_deactivate(rc_t *rc, int g, const char *factor, uint64_t op_id, in
     if (G->op == LOP_DEACTIVATE) {
         return;
     }
+    G->conflict_until = 0; /* a held activation is dropped */
     G->op = LOP_DEACTIVATE;
     G->op_id = op_id;
     G->op_origin = origin;
@@ -1039,6 +1119,7 @@ void rc_stop_groups(core_t *c, bool cluster_wide)
 void rc_tick(core_t *c, uint64_t now)
 {
     rc_t *rc = RC(c);
+    conflicts_tick(rc, now);
     /* Activations waiting for a stale view (another server still reported as
      * holding the group) proceed once it clears, or fail after a while. */
     for (size_t g = 0; g < rc->n_grp; g++) {

@@ -72,7 +72,13 @@ typedef struct {
     bool stop_after;     /* final action "stop group" once in-flight children end */
     bool halted;         /* final action "do not activate next" */
     int failed_member;   /* member whose failure drives the current handling */
-    uint64_t conflict_since; /* activation waiting for a stale view to clear */
+    uint64_t conflict_until; /* activation held while another up server is seen holding
+                              * the group (a stale view); refused after this time */
+    bool pend_fresh;         /* the held activation's arguments */
+    int pend_origin;
+    uint64_t pend_op_id;
+    char pend_event[16];
+    char pend_prev[64];
     uint64_t scope;          /* members the current deactivation acts on (all by default) */
     char prev_server[64];
     Clp__GroupState at[NM_MAX_SERVERS]; /* state on each server, as last reported */
