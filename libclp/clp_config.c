@@ -631,6 +631,20 @@ const clp_device_t *clp_conf_device(const clp_server_t *s, int id)
     return NULL;
 }
 
+const char *clp_conf_bmc_addr(const clp_server_t *s)
+{
+    const char *ip = clp_params_get(&s->params, "bmc/ip");
+    if (ip && *ip) {
+        return ip;
+    }
+    for (size_t i = 0; i < s->n_devices; i++) {
+        if (strcmp(s->devices[i].type, "bmc") == 0 && s->devices[i].info && *s->devices[i].info) {
+            return s->devices[i].info;
+        }
+    }
+    return NULL;
+}
+
 static const char *type_default(clp_obj_kind_t kind, const char *type, const char *key)
 {
     const clp_type_param_t *tp = clp_conf_type_param(clp_conf_type_info(kind, type), key);

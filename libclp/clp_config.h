@@ -128,6 +128,9 @@ typedef struct {
     int alertlog_max;       /* webalert/main/alertlog/maxrecordcount, default 10000 */
     int max_reboot;         /* max reboot count for final actions, default 0 (no limit) */
     int rexec_allow_any;    /* accept clprexec from any host with the key, default 1 */
+    int forcestop_use;      /* cluster/forcestop/use: power a lost server off first, default 0 */
+    int forcestop_action;   /* cluster/forcestop/action: 0 off, 1 cycle, 2 reset, 3 NMI */
+    int forcestop_timeout_s;/* cluster/forcestop/timeout: how long the BMC may take, 30 s */
     clp_params_t params;    /* every cluster/... element, flattened */
 } clp_cluster_t;
 
@@ -147,6 +150,7 @@ typedef struct {
     int priority;        /* 0 = master (highest) */
     char *comment;
     int survive;
+    int bmc_port;        /* bmc/port (IPMI over LAN), default 623 */
     clp_device_t *devices;
     size_t n_devices;
     char servergroup[CLP_NAME_MAX]; /* "" when in none */
@@ -367,6 +371,9 @@ const clp_hb_t *clp_conf_hb(const clp_conf_t *c, const char *name);
 const clp_np_t *clp_conf_np(const clp_conf_t *c, const char *name);
 /* The device of a server by id; NULL when the server has none. */
 const clp_device_t *clp_conf_device(const clp_server_t *s, int id);
+/* The address of a server's BMC: bmc/ip, else the info of its device of type
+ * bmc; NULL when it has none. */
+const char *clp_conf_bmc_addr(const clp_server_t *s);
 
 /* A resource's parameter, honouring the per-server override for server (may be NULL).
  * When neither sets key, returns the documented default of the type table

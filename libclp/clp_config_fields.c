@@ -275,6 +275,11 @@ const clp_field_t clp_cluster_fields[] = {
        "alert log record count"),
     CF("cluster/reboot/max", max_reboot, 0, RANGE(0, 9999, ""), "maximum reboot count"),
     CF("cluster/rexec/allowany", rexec_allow_any, 1, BOOL01, "accept clprexec from any host"),
+    CF("cluster/forcestop/use", forcestop_use, 0, BOOL01, "forced stop of a lost server"),
+    CF("cluster/forcestop/action", forcestop_action, 0, RANGE(0, 3, ""),
+       "forced stop action (0 power off, 1 power cycle, 2 reset, 3 NMI)"),
+    CF("cluster/forcestop/timeout", forcestop_timeout_s, 30, RANGE(1, 999, "s"),
+       "forced stop timeout"),
 };
 const size_t clp_n_cluster_fields = N(clp_cluster_fields);
 
@@ -291,6 +296,7 @@ const size_t clp_n_webmgr_fields = N(clp_webmgr_fields);
 const clp_field_t clp_server_fields[] = {
     SF("priority", priority, CLP_DEF_PRESET, RANGE(0, CLP_MAX_SERVERS - 1, ""), "server priority"),
     SF("survive", survive, 0, BOOL01, "survive flag"),
+    SF("bmc/port", bmc_port, 623, PORT, "BMC port"),
 };
 const size_t clp_n_server_fields = N(clp_server_fields);
 

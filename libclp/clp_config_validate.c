@@ -218,6 +218,19 @@ static void check_servers(clp_ld_t *ld)
                 }
             }
         }
+        const char *bmc = clp_params_get(&s->params, "bmc/ip");
+        if (bmc && *bmc && !clp_is_host(bmc)) {
+            char bp[300];
+            snprintf(bp, sizeof(bp), "%s/bmc/ip", path);
+            clp_ld_diag(ld, CLP_DIAG_ERROR, clp_params_line(&s->params, "bmc/ip", s->line), bp,
+                        "server %s: BMC address '%s' is neither an IP address nor a host name",
+                        s->name, bmc);
+        } else if (c->cluster.forcestop_use && !clp_conf_bmc_addr(s)) {
+            clp_ld_diag(ld, CLP_DIAG_WARNING, s->line, path,
+                        "forced stop is on (cluster/forcestop/use) but server %s has no BMC "
+                        "address (bmc/ip): when it is lost, its groups are never failed over",
+                        s->name);
+        }
         int hba = clp_key_line(&s->params, "hba", "", 0);
         for (size_t k = 0; !hba && k < s->params.n; k++) {
             if (strncmp(s->params.v[k].key, "hba@", 4) == 0) {
