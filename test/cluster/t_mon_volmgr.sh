@@ -67,7 +67,7 @@ alerts srv1 rm 26 | grep -qx "volmgrw1 status changed from error to normal\." ||
 log "vgrename $VG away and back"
 on srv1 vgrename "$VG" "${VG}x" >/dev/null
 wait_for 15 both Error
-last_error srv1 | grep -q "(2 : vgs $VG failed (5): .*$VG\|(2 : volume group $VG is not found)" ||
+last_error srv1 | grep -q "(2 : \(vgs\|lvs\) $VG failed (5): .*$VG\|(2 : volume group $VG is not found)" ||
     fail "rm 9 on srv1: $(last_error srv1)"
 on srv1 vgrename "${VG}x" "$VG" >/dev/null
 wait_for 15 both Normal
