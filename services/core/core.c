@@ -310,6 +310,24 @@ static void on_nm_event(core_t *c, const nm_event_t *e)
     }
 }
 
+/* ---- forced stop (fence.c): a lost server's groups wait for its power-off ---- */
+
+static void forced_stop_done(void *arg, int server, bool ok)
+{
+    core_t *c = arg;
+    if (ok && !c->fenced && nm_peer_state(c->nm, server) != NM_PEER_UP) {
+        rc_server_down(c, server);
+    }
+}
+
+static void server_gone(core_t *c, int k)
+{
+    if (nm_peer_left(c->nm, k) || c->cluster_stop || nm_peer_cluster_stop(c->nm, k) ||
+        fence_force_stop(c->fence, k, forced_stop_done, c) == FENCE_STOP_NOT_NEEDED) {
+        rc_server_down(c, k);
+    }
+}
+
 /* ---- the tick ---- */
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -337,7 +355,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
             c->takeover_pending &= ~(1ull << k);
             c->takeover_at[k] = 0;
             if (!c->fenced) {
-                rc_server_down(c, k);
+                server_gone(c, k);
             }
         }
     }
@@ -384,7 +402,7 @@ int core_init(core_t *c, clp_daemon_t *d)
     c->toratio = 1;
     uint64_t now = now_ms();
     c->nm = nm_new(c->conf, c->self, now);
-    c->fence = fence_new(c->conf, c->self, d->root, quick_fence, stop_service, c, d->ev);
+    c->fence = fence_new(d->base, c->conf, c->self, d->root, quick_fence, stop_service, c, d->ev);
     c->np = np_new(d->base, c->conf, c->self, &d->keys, d->root);
     c->peer = peer_new(c);
     if (rc_init(c) < 0 || rm_init(c) < 0) {
@@ -461,6 +479,7 @@ void core_status(void *arg, Clp__StatusReply *rep)
     clp_status_counter(rep, "servers_down_seen", c->n_servers_down);
     clp_status_counter(rep, "messages_rejected", c->d->mctx.n_rejected);
     clp_status_counter(rep, "children_running", (uint64_t)child_running());
+    clp_status_counter(rep, "forced_stops_running", (uint64_t)fence_force_stops_running(c->fence));
     for (int j = 0; j < hb_n_paths(c->hb); j++) {
         const hb_path_t *p = hb_path(c->hb, j);
         char name[96];

@@ -14,6 +14,7 @@
 #ifndef CORE_FENCE_H
 #define CORE_FENCE_H
 
+#include <event2/event.h>
 #include <stdbool.h>
 
 #include "clp_config.h"
@@ -49,8 +50,9 @@ typedef struct fence fence_t;
 
 /* quick(arg) must be fast and in-process (no child processes). stop_service
  * asks the core to stop itself (used for FENCE_STOP_SERVICE). */
-fence_t *fence_new(const clp_conf_t *conf, int self, const char *root, void (*quick)(void *),
-                   void (*stop_service)(void *), void *arg, struct clp_evclient *ev);
+fence_t *fence_new(struct event_base *base, const clp_conf_t *conf, int self, const char *root,
+                   void (*quick)(void *), void (*stop_service)(void *), void *arg,
+                   struct clp_evclient *ev);
 void fence_destroy(fence_t **f);
 
 /* Runs the quick fence, waits briefly for the alerts already sent to be
@@ -67,9 +69,35 @@ void fence_quick(fence_t *f);
  * watchdog, ...), or NULL. */
 const char *fence_platform(const fence_t *f, const char *key);
 
-/* Forced stop of another server through its BMC (ipmitool). Blocking: run it
- * in a child. action: "off", "reset", "cycle". Returns 0 on success. */
+/* Forced stop of another server through its BMC (ipmitool over LAN, with the
+ * server's bmc/ip, bmc/port, bmc/user, bmc/password). Blocking: run it in a
+ * child. action: "off", "cycle", "reset" or "diag" (NMI). After "off" it asks
+ * the BMC until the chassis reports the power off (a BMC may answer before the
+ * power is cut). Returns 0 on success, -errno with the reason in why. */
 int fence_bmc_remote(const clp_conf_t *conf, int server, const char *action, char *why,
                      size_t n);
+
+/* ---- forced stop before a takeover (cluster/forcestop/use) ----
+ *
+ * When a server is lost (heartbeat timeout, then network-partition resolution
+ * won by this side), its groups may be taken over only once it cannot touch
+ * them any more. With forced stop on, fence_force_stop powers it off through
+ * its BMC in a child (alert rc 400-403), and calls done(arg, server, ok) when
+ * that is over: ok only when the BMC carried the action out (and, for a power
+ * off, reported the power off) within cluster/forcestop/timeout. On failure it
+ * raises rc 420-423 and rc 433 (failover cancelled) itself; the caller then
+ * takes nothing over. A server that left gracefully needs no forced stop: the
+ * caller does not ask for one. */
+typedef void (*fence_stop_done_fn)(void *arg, int server, bool ok);
+
+#define FENCE_STOP_NOT_NEEDED 1
+
+/* Returns FENCE_STOP_NOT_NEEDED when forced stop is off (take over at once),
+ * 0 when it started (or is already running for server: done runs once for
+ * it), -errno when it could not start (alerts raised, done not called). */
+int fence_force_stop(fence_t *f, int server, fence_stop_done_fn done, void *arg);
+
+/* Forced stops running (for status). */
+int fence_force_stops_running(const fence_t *f);
 
 #endif

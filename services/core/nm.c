@@ -453,6 +453,11 @@ bool nm_peer_cluster_stop(const nm_t *nm, int server)
     return nm->peers[server].cluster_stop;
 }
 
+bool nm_peer_left(const nm_t *nm, int server)
+{
+    return nm->peers[server].leaving;
+}
+
 int nm_n_servers(const nm_t *nm)
 {
     return nm->n;

@@ -124,6 +124,7 @@ uint32_t nm_path_age_ms(const nm_t *nm, int server, int path, uint64_t now);
 uint32_t nm_path_max_gap(const nm_t *nm, int server, int path);
 bool nm_path_used(const nm_t *nm, int server, int path);
 bool nm_peer_cluster_stop(const nm_t *nm, int server);
+bool nm_peer_left(const nm_t *nm, int server); /* its last beat announced a graceful stop */
 int nm_n_servers(const nm_t *nm);
 int nm_n_paths(const nm_t *nm);
 int nm_self(const nm_t *nm);
