@@ -241,7 +241,10 @@ static bool start_phase1(rc_t *rc, int g, int requested)
     char why[200];
     int dest = requested;
     if (dest >= 0) {
-        if (!allowed(rc, g, dest, m->force, why, sizeof(why))) {
+        /* A restart in place (a monitor's reactivation) is no new placement:
+         * the monitor error that asked for it restricts this server as a
+         * destination, not the recovery of what already runs there. */
+        if (!allowed(rc, g, dest, m->force || m->kind == M_RESTART, why, sizeof(why))) {
             CLP_ALERT(c->d->ev, "rc", 63, sname(rc, dest), G->conf->name);
             finish_op(rc, g, false, why);
             return false;

@@ -24,9 +24,9 @@
 #define RESET_STABLE_MS 60000 /* normal this long after a recovery: counters start over */
 
 static const mon_type_t *const mon_types[] = {
-    &mon_userw, &mon_pidw, &mon_genw, &mon_ipw, &mon_fipw, &mon_miiw,
-    &mon_diskw, &mon_mtw, &mon_volmgrw, &mon_ddnsw, &mon_psw, &mon_httpw,
-    &mon_psqlw, &mon_mysqlw, &mon_sambaw, &mon_nfsw, &mon_oraclew,
+    &mon_userw, &mon_pidw,   &mon_genw,    &mon_ipw,   &mon_fipw,    &mon_miiw,
+    &mon_diskw, &mon_mtw,    &mon_volmgrw, &mon_ddnsw, &mon_psw,     &mon_httpw,
+    &mon_psqlw, &mon_mysqlw, &mon_sambaw,  &mon_nfsw,  &mon_oraclew,
 };
 
 const mon_type_t *mon_type(const char *name)
@@ -156,8 +156,11 @@ static void mon_start(rm_t *rm, mrt_t *M, uint64_t now)
     M->active_since = now;
     M->next_check = now + (uint64_t)M->conf->firstmonwait_s * 1000u;
     M->fails = 0;
-    set_state(rm, M, M->suspended ? CLP__MONITOR_STATE__MON_SUSPEND
-                                  : CLP__MONITOR_STATE__MON_NORMAL);
+    /* Normal from its start: the counters of an earlier recovery (the group
+     * failed over away and came back) start over after RESET_STABLE_MS. */
+    M->normal_since = now;
+    set_state(rm, M,
+              M->suspended ? CLP__MONITOR_STATE__MON_SUSPEND : CLP__MONITOR_STATE__MON_NORMAL);
     if (M->type->start) {
         mon_ctx_t ctx;
         fill_ctx(rm, M, &ctx);
@@ -231,8 +234,24 @@ static void recover(rm_t *rm, mrt_t *M, bool timeout)
     };
     rec_decision_t d = recovery_next(M->conf, &in, &M->cnt);
     if (d.step == REC_NONE) {
-        if (!active && M->conf->rel_type != CLP_REL_CLS) {
+        switch (d.skip) {
+        case REC_SKIP_NORECOVERY:
+            CLP_ALERT(c->d->ev, "rm", 192, M->conf->name);
+            break;
+        case REC_SKIP_TIMEOUT:
+            CLP_ALERT(c->d->ev, "rm", 193, M->conf->name);
+            break;
+        case REC_SKIP_INACTIVE:
             CLP_ALERT(c->d->ev, "rm", 25, M->conf->rel_name);
+            break;
+        case REC_SKIP_REBOOT_LIMIT: {
+            char lim[16];
+            snprintf(lim, sizeof(lim), "%d", in.max_reboot);
+            CLP_ALERT(c->d->ev, "rm", 100, lim, M->conf->name);
+            break;
+        }
+        default:
+            break;
         }
         clp_info("monitor %s: no recovery: %s", M->conf->name, d.reason);
         return;
@@ -266,8 +285,8 @@ static void recover(rm_t *rm, mrt_t *M, bool timeout)
                                         on_recovery_answer, M);
                 }
             }
-        } else if (rc_request_recovery(c, gname, NULL, true, M->conf->name, on_recovery_answer,
-                                       M) < 0) {
+        } else if (rc_request_recovery(c, gname, NULL, true, M->conf->name, on_recovery_answer, M) <
+                   0) {
             M->recovering = false;
         }
         break;
@@ -279,11 +298,15 @@ static void recover(rm_t *rm, mrt_t *M, bool timeout)
                 rc_request_stop(c, gname, M->conf->name);
             }
         } else {
-            static const unsigned ids[16] = {[3] = 15, [4] = 16, [5] = 17, [8] = 35, [9] = 36,
-                                             [10] = 37, [11] = 38, [12] = 39, [13] = 40,
-                                             [14] = 41, [15] = 42};
+            /* The "has been required" message of each action (its %1 is the
+             * monitor): stop cluster 15, shut down 16, reboot 17, sysrq panic
+             * 35, keepalive reset 37 / panic 39, BMC reset 41 / power off 43 /
+             * power cycle 45 / NMI 47, I/O fencing 210. */
+            static const unsigned ids[16] = {
+                [3] = 15,  [4] = 16,  [5] = 17,  [8] = 35,  [9] = 37,  [10] = 39,
+                [11] = 41, [12] = 43, [13] = 45, [14] = 47, [15] = 210};
             if (a < 16 && ids[a]) {
-                CLP_ALERT(c->d->ev, "rm", ids[a], target, M->conf->name);
+                CLP_ALERT(c->d->ev, "rm", ids[a], M->conf->name);
             }
             if (a == 4 || a == 5) {
                 rm->reboots_done++;
@@ -364,8 +387,9 @@ static void handle_result(rm_t *rm, mrt_t *M, int result, const char *detail, ui
             CLP_ALERT(c->d->ev, "rm", 4, M->conf->name, "1", detail && detail[0] ? detail : "");
         }
         M->msg[0] = '\0';
-        set_state(rm, M, (result == MON_CHECK_WARN || delayed) ? CLP__MONITOR_STATE__MON_CAUTION
-                                                               : CLP__MONITOR_STATE__MON_NORMAL);
+        set_state(rm, M,
+                  (result == MON_CHECK_WARN || delayed) ? CLP__MONITOR_STATE__MON_CAUTION
+                                                        : CLP__MONITOR_STATE__MON_NORMAL);
         return;
     }
     snprintf(M->msg, sizeof(M->msg), "%s", timeout ? "timeout" : detail ? detail : "error");
@@ -401,9 +425,9 @@ static void on_check_done(void *arg, int status, const char *output, int elapsed
     mrt_t *M = j->M;
     free(j);
     M->child = NULL;
-    int result = status == CHILD_TIMED_OUT                     ? CHILD_TIMED_OUT
+    int result = status == CHILD_TIMED_OUT                              ? CHILD_TIMED_OUT
                  : (status == MON_CHECK_OK || status == MON_CHECK_WARN) ? status
-                                                                : MON_CHECK_ERROR;
+                                                                        : MON_CHECK_ERROR;
     handle_result(rm, M, result, output, (uint32_t)elapsed_ms);
 }
 
@@ -524,8 +548,8 @@ void rm_suspend_all(core_t *c, bool suspend)
             M->child = NULL;
         }
         if (M->running) {
-            set_state(rm, M, suspend ? CLP__MONITOR_STATE__MON_SUSPEND
-                                     : CLP__MONITOR_STATE__MON_NORMAL);
+            set_state(rm, M,
+                      suspend ? CLP__MONITOR_STATE__MON_SUSPEND : CLP__MONITOR_STATE__MON_NORMAL);
             M->next_check = clp_mono_ms();
         }
     }
@@ -637,9 +661,8 @@ void rm_fill_view(core_t *c, Clp__ClusterStatus *st, bool local_only)
                 const Clp__NodeState *ns = local_only ? NULL : peer_state(c->peer, k, NULL);
                 ms->state = nm_peer_state(c->nm, k) == NM_PEER_UP ? CLP__MONITOR_STATE__MON_UNKNOWN
                                                                   : CLP__MONITOR_STATE__MON_OFFLINE;
-                for (size_t x = 0; ns && nm_peer_state(c->nm, k) == NM_PEER_UP &&
-                                   x < ns->n_monitors;
-                     x++) {
+                for (size_t x = 0;
+                     ns && nm_peer_state(c->nm, k) == NM_PEER_UP && x < ns->n_monitors; x++) {
                     if (strcmp(ns->monitors[x]->name, M->conf->name) == 0) {
                         ms->state = ns->monitors[x]->state;
                         ms->message = ns->monitors[x]->message;
