@@ -182,6 +182,8 @@ int clp_key_line(const clp_params_t *p, const char *prefix, const char *name, in
 void clp_validate_groups(clp_ld_t *ld);
 void clp_validate_resources(clp_ld_t *ld);
 void clp_validate_monitors(clp_ld_t *ld);
+/* clp_config_safety.c: configurations that load but would be dangerous to run. */
+void clp_validate_safety(clp_ld_t *ld);
 
 /* ---- stages ---- */
 

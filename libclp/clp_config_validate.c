@@ -550,5 +550,6 @@ void clp_config_validate(clp_ld_t *ld)
     clp_validate_groups(ld);
     clp_validate_resources(ld);
     clp_validate_monitors(ld);
+    clp_validate_safety(ld);
     report_unsupported(ld);
 }
