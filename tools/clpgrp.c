@@ -1,7 +1,8 @@
 /*
  * clpgrp: failover group control.
  *
- *   clpgrp -s [GROUP] [-h HOST] [-f]          start (all startable groups when no GROUP)
+ *   clpgrp -s [GROUP] [-h HOST] [-f]          start on HOST, else on this server (all
+ *                                             groups startable there when no GROUP)
  *   clpgrp -t [GROUP] [-h HOST]               stop (all groups on HOST / everywhere)
  *   clpgrp -m [GROUP] [-a DEST] [-h HOST]     move (to DEST, else by failover policy)
  *   clpgrp -n GROUP                           print the server where GROUP is active
@@ -141,8 +142,15 @@ int main(int argc, char **argv)
                         : CLP__GROUP_REQUEST__OP__MOVE;
     gr.group = (char *)(group ? group : "");
     gr.target = (char *)(dest ? dest : "");
-    if (op == 's' && host && !group) {
-        gr.target = (char *)host; /* start every group on HOST */
+    if (op == 's') {
+        /* As the original: a group starts on the server that processes the
+         * request, HOST with -h, else this one (when it is a cluster server). */
+        if (host) {
+            const char *name = clp_tool_host_server(&t, host);
+            gr.target = (char *)(name ? name : host);
+        } else if (clp_conf_server(t.conf, t.server)) {
+            gr.target = t.server;
+        }
     }
     gr.force = force;
     char who[128];

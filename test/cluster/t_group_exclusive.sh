@@ -102,8 +102,8 @@ for order in "srv1 srv2" "srv1 srv3" "srv2 srv1" "srv2 srv3" "srv3 srv1" "srv3 s
     on "$v" clpgrp -t gA >/dev/null 2>&1 || true
     on "$v" clpgrp -t gB >/dev/null 2>&1 || true
     wait_for 10 sh -c "[ \"\$($CLPBED --dir $CLPBED_DIR exec $v clpgrp -n gA)\" = None ] && [ \"\$($CLPBED --dir $CLPBED_DIR exec $v clpgrp -n gB)\" = None ]"
-    on srv1 clpgrp -s gA -a srv1 >/dev/null 2>&1 || on srv1 clpgrp -s gA >/dev/null
-    on srv1 clpgrp -s gB >/dev/null
+    on srv1 clpgrp -s gA >/dev/null         # starts where it is asked: srv1
+    on srv1 clpgrp -s gB -h srv2 >/dev/null # on srv2, through its trn
     wait_for 10 group_is srv1 gA srv1
     wait_for 10 group_is srv1 gB srv2
 done

@@ -90,6 +90,26 @@ int clp_tool_host_addr(clp_tool_t *t, const char *host, char *addr, size_t n)
     return -ENOENT;
 }
 
+const char *clp_tool_host_server(const clp_tool_t *t, const char *host)
+{
+    if (!t->conf || !host) {
+        return NULL;
+    }
+    const clp_server_t *s = clp_conf_server(t->conf, host);
+    if (s) {
+        return s->name;
+    }
+    for (size_t i = 0; i < t->conf->n_servers; i++) {
+        const clp_server_t *sv = &t->conf->servers[i];
+        for (size_t j = 0; j < sv->n_devices; j++) {
+            if (sv->devices[j].info && strcmp(sv->devices[j].info, host) == 0) {
+                return sv->name;
+            }
+        }
+    }
+    return NULL;
+}
+
 int clp_tool_call(clp_tool_t *t, const char *service, const char *host, Clp__Envelope *req,
                   Clp__Envelope **rep)
 {

@@ -52,6 +52,10 @@ int clp_tool_call(clp_tool_t *t, const char *service, const char *host, Clp__Env
 /* The address to reach server-or-address host at (its first LAN device). */
 int clp_tool_host_addr(clp_tool_t *t, const char *host, char *addr, size_t n);
 
+/* The name of the server that host (a server name or one of its device
+ * addresses) designates; NULL when it is none of the configuration's. */
+const char *clp_tool_host_server(const clp_tool_t *t, const char *host);
+
 /* "prog: message" on stderr. */
 void clp_tool_error(const clp_tool_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
