@@ -85,10 +85,39 @@ def initializer(text, name):
     args, end = call_args(text, m.end() - 1)
     return text[m.end() - 1:end + 1]
 
+def member_values(text, field):
+    """Values of column field in the file's constant tables of a struct type
+    that has it (e.g. def->alert_ok with a static const opdef_t ops[] = {...})."""
+    out = set()
+    for sm in re.finditer(r'typedef\s+struct\s*\w*\s*\{(.*?)\}\s*(\w+)\s*;', text, re.S):
+        names = []
+        for decl in re.sub(r'/\*.*?\*/|//[^\n]*', '', sm.group(1), flags=re.S).split(';'):
+            decl = re.sub(r'\[[^\]]*\]', '', decl).strip()
+            if not decl:
+                continue
+            parts = decl.split(',')
+            names.append(re.findall(r'\w+', parts[0])[-1])
+            names += [re.findall(r'\w+', q)[-1] for q in parts[1:] if re.findall(r'\w+', q)]
+        if field not in names:
+            continue
+        col = names.index(field)
+        for am in re.finditer(r'\b' + sm.group(2) + r'\s+\w+\s*\[[^\]]*\]\s*=\s*\{', text):
+            args, end = call_args(text, am.end() - 1)
+            for row in args:
+                row = row.strip()
+                if not row.startswith('{'):
+                    continue
+                cells, _ = call_args(row, 0)
+                if col < len(cells) and re.fullmatch(r'\d+', cells[col].strip()):
+                    out.add(int(cells[col]))
+    return out - {0}
+
 def ints_of(text, expr, body, params, fname, depth=0):
     """Integer values expr can take, or None where it cannot be resolved."""
     vals, unresolved = set(), False
     e = re.sub(r'"(\\.|[^"\\])*"', '', expr)
+    for fld in set(re.findall(r'(?:->|\.)\s*([A-Za-z_]\w*)\s*$', e.strip())):
+        vals |= member_values(text, fld)
     for name in set(re.findall(r'\b([A-Za-z_]\w*)\s*\[', e)):
         init = initializer(text, name)
         if init is None:
