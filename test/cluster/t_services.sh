@@ -30,16 +30,20 @@ for s in srv1 srv2 srv3; do
         # back (a new pid) and answering its status request
         wait_for 5 svc_restarted "$s" "$svc" "$old"
         dt=$((($(now_us) - t0) / 1000))
-        # the bed's exec adds its own overhead; the restart itself is logged by clpsvc
-        back=$(grep "service $svc: restarted" "$CLPBED_DIR/$s/root/log/clpsvc.log" | tail -1 |
-            sed -n 's/.*online after \([0-9]*\) ms.*/\1/p')
-        [ "$dt" -lt 1000 ] || fail "$s $svc: back after $dt ms (limit 1000)"
+        # dt includes the bed's own overhead (nsenter, the status query); the
+        # service is back when clpsvc logs it online: that is what is held to 1 s
+        line=$(grep "service $svc: restarted" "$CLPBED_DIR/$s/root/log/clpsvc.log" | tail -1)
+        back=$(echo "$line" | sed -n 's/.*online after \([0-9]*\) ms.*/\1/p')
+        t_online=$(date -d "$(echo "$line" | cut -c1-23 | tr / -)" +%s%3N)
+        kill_to_online=$((t_online - t0 / 1000))
+        [ "$kill_to_online" -lt 1000 ] ||
+            fail "$s $svc: online again $kill_to_online ms after the kill (limit 1000)"
         for o in $SERVICES; do
             [ "$o" = "$svc" ] && continue
             now=$(svc_pid "$s" "$o")
             [ "$now" = "${before[$o]}" ] || fail "$s: killing $svc changed the pid of $o (${before[$o]} -> $now)"
         done
-        log "$s $svc: killed, answering again after ${dt} ms (clpsvc: online ${back:-?} ms after the restart)"
+        log "$s $svc: killed, online again after $kill_to_online ms (clpsvc: ${back:-?} ms from restart to online), answering the test after ${dt} ms"
     done
 done
 
