@@ -10,6 +10,7 @@
  *   -w SEC                             how long to wait for the answer (default 30)
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,7 @@ int main(int argc, char **argv)
                 printf("    Script Count       : %u\n", m->script_count);
                 printf("    Suspended          : %s\n", m->suspended ? "yes" : "no");
                 printf("    Dummy Failure      : %s\n", m->dummy_failure ? "on" : "off");
+                printf("    Check Count        : %" PRIu64 "\n", m->check_count);
             }
             printf(" =====================================================================\n");
         } else {
