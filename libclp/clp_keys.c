@@ -259,6 +259,8 @@ struct clp_zap {
     size_t n_clients;
     uint64_t last_scan_ms;
     unsigned long denied;
+    clp_zap_deny_fn deny_fn;
+    void *deny_arg;
 };
 
 static void zap_scan_clients(clp_zap_t *z)
@@ -340,6 +342,9 @@ static void on_zap(void *arg, void *sock, zmq_msg_t *parts, int n)
         z->denied++;
         clp_warn("denied a %s connection from %s to %s: not CURVE", mech, addr, domain);
         zap_reply(z, &parts[1], "400", "CURVE required", "");
+        if (z->deny_fn) {
+            z->deny_fn(z->deny_arg, domain, addr, "not CURVE");
+        }
         return;
     }
     const uint8_t *key = zmq_msg_data(&parts[6]);
@@ -365,6 +370,9 @@ static void on_zap(void *arg, void *sock, zmq_msg_t *parts, int n)
     z->denied++;
     clp_warn("denied a connection from %s to %s: unknown CURVE key", addr, domain);
     zap_reply(z, &parts[1], "400", "unknown key", "");
+    if (z->deny_fn) {
+        z->deny_fn(z->deny_arg, domain, addr, "unknown CURVE key");
+    }
 }
 
 clp_zap_t *clp_zap_new(struct event_base *base, void *zctx, const clp_keys_t *k,
@@ -410,4 +418,12 @@ void clp_zap_destroy(clp_zap_t **pz)
 unsigned long clp_zap_denied(const clp_zap_t *z)
 {
     return z ? z->denied : 0;
+}
+
+void clp_zap_on_deny(clp_zap_t *z, clp_zap_deny_fn fn, void *arg)
+{
+    if (z) {
+        z->deny_fn = fn;
+        z->deny_arg = arg;
+    }
 }

@@ -76,6 +76,13 @@ clp_zap_t *clp_zap_new(struct event_base *base, void *zctx, const clp_keys_t *k,
 void clp_zap_destroy(clp_zap_t **zap);
 unsigned long clp_zap_denied(const clp_zap_t *zap);
 
+/* Called once for every connection the handler refuses, after counting it:
+ * the ZAP domain, the peer's address and why ("unknown CURVE key", ...). */
+typedef void (*clp_zap_deny_fn)(void *arg, const char *domain, const char *addr,
+                                const char *why);
+/* Sets (or with fn NULL clears) the refusal hook. zap may be NULL (no-op). */
+void clp_zap_on_deny(clp_zap_t *zap, clp_zap_deny_fn fn, void *arg);
+
 /* Hex helpers (lower case). */
 void clp_hex(const uint8_t *in, size_t n, char *out);
 int clp_unhex(const char *in, uint8_t *out, size_t n);

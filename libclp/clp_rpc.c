@@ -25,11 +25,71 @@ static int ipc_missing(const char *endpoint)
     return stat(endpoint + 6, &st) < 0;
 }
 
+/* For a CURVE client: a PAIR socket that receives s's handshake failures, so
+ * that a refused key ends the call at once instead of at the timeout (the
+ * DEALER would keep reconnecting and being refused). NULL if unavailable. */
+static void *handshake_monitor(void *zctx, void *s)
+{
+    char ep[64];
+    snprintf(ep, sizeof(ep), "inproc://clp-rpc-mon-%p", s);
+    if (zmq_socket_monitor(s, ep,
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) < 0) {
+        return NULL;
+    }
+    void *mon = clp_zsock_new(zctx, ZMQ_PAIR, 0);
+    if (mon && zmq_connect(mon, ep) < 0) {
+        zmq_close(mon);
+        mon = NULL;
+    }
+    if (!mon) {
+        zmq_socket_monitor(s, NULL, 0);
+    }
+    return mon;
+}
+
+/* Reads one monitor event: fills err and returns -EACCES, or 0 when it was
+ * not a handshake failure. */
+static int handshake_failure(void *mon, const char *endpoint, char *err, size_t errlen)
+{
+    zmq_msg_t m;
+    uint16_t ev = 0;
+    uint32_t value = 0;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, mon, ZMQ_DONTWAIT) >= 0 && zmq_msg_size(&m) >= 6) {
+        memcpy(&ev, zmq_msg_data(&m), 2);
+        memcpy(&value, (char *)zmq_msg_data(&m) + 2, 4);
+    }
+    while (zmq_msg_more(&m)) {
+        zmq_msg_close(&m);
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, mon, ZMQ_DONTWAIT) < 0) {
+            break;
+        }
+    }
+    zmq_msg_close(&m);
+    if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+        snprintf(err, errlen,
+                 "%s refused this host's key (authentication status %u): the key is not one "
+                 "the cluster accepts",
+                 endpoint, (unsigned)value);
+        return -EACCES;
+    }
+    if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || ev == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+        snprintf(err, errlen,
+                 "the encrypted handshake with %s failed: the key does not belong to this "
+                 "cluster",
+                 endpoint);
+        return -EACCES;
+    }
+    return 0;
+}
+
 int clp_rpc_call(void *zctx, const char *endpoint, const clp_keys_t *keys,
                  const clp_client_key_t *ext, clp_msg_ctx_t *mctx, Clp__Envelope *req,
                  Clp__Envelope **rep, int timeout_ms, char *err, size_t errlen)
 {
-    void *s;
+    void *s, *mon = NULL;
     int rc = 0;
 
     *rep = NULL;
@@ -47,6 +107,9 @@ int clp_rpc_call(void *zctx, const char *endpoint, const clp_keys_t *keys,
         rc = -errno;
         snprintf(err, errlen, "cannot enable CURVE: %s", zmq_strerror(errno));
         goto out;
+    }
+    if (keys || ext) {
+        mon = handshake_monitor(zctx, s);
     }
     if (zmq_connect(s, endpoint) < 0) {
         rc = -errno;
@@ -79,8 +142,9 @@ int clp_rpc_call(void *zctx, const char *endpoint, const clp_keys_t *keys,
             snprintf(err, errlen, "no reply from %s within %d ms", endpoint, timeout_ms);
             goto out;
         }
-        zmq_pollitem_t it = {.socket = s, .events = ZMQ_POLLIN};
-        int n = zmq_poll(&it, 1, (long)(deadline - now));
+        zmq_pollitem_t it[2] = {{.socket = s, .events = ZMQ_POLLIN},
+                                {.socket = mon, .events = ZMQ_POLLIN}};
+        int n = zmq_poll(it, mon ? 2 : 1, (long)(deadline - now));
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -89,7 +153,11 @@ int clp_rpc_call(void *zctx, const char *endpoint, const clp_keys_t *keys,
             snprintf(err, errlen, "poll failed: %s", zmq_strerror(errno));
             goto out;
         }
-        if (n == 0) {
+        if (mon && (it[1].revents & ZMQ_POLLIN) &&
+            (rc = handshake_failure(mon, endpoint, err, errlen)) < 0) {
+            goto out;
+        }
+        if (!(it[0].revents & ZMQ_POLLIN)) {
             continue;
         }
         zmq_msg_t m;
@@ -114,6 +182,10 @@ int clp_rpc_call(void *zctx, const char *endpoint, const clp_keys_t *keys,
         break;
     }
 out:
+    if (mon) {
+        zmq_socket_monitor(s, NULL, 0);
+        zmq_close(mon);
+    }
     zmq_close(s);
     return rc;
 }

@@ -24,7 +24,9 @@
  * reply. keys != NULL makes it a CURVE client of the cluster; ext != NULL a
  * CURVE client with an outside key (at most one of them). On success *rep is the
  * reply (free with clp_msg_free); an ErrorReply is returned as a reply too.
- * Returns 0, -ETIMEDOUT, -ECONNREFUSED or -errno, with a sentence in err. */
+ * With CURVE, a server that refuses the key ends the call at once with -EACCES
+ * (instead of reconnecting until the timeout).
+ * Returns 0, -ETIMEDOUT, -ECONNREFUSED, -EACCES or -errno, with a sentence in err. */
 int clp_rpc_call(void *zctx, const char *endpoint, const clp_keys_t *keys,
                  const clp_client_key_t *ext, clp_msg_ctx_t *mctx, Clp__Envelope *req,
                  Clp__Envelope **rep, int timeout_ms, char *err, size_t errlen);

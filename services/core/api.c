@@ -65,6 +65,11 @@ static void on_monitor_request(void *arg, clp_srv_req_t *req, const Clp__Envelop
     rm_handle_request(CORE(arg), req, env->monitor_request, env->sender);
 }
 
+static void on_rexec_request(void *arg, clp_srv_req_t *req, const Clp__Envelope *env)
+{
+    rm_handle_rexec(CORE(arg), req, env->rexec_request);
+}
+
 static void generic(clp_srv_req_t *req, bool ok, const char *msg)
 {
     Clp__Envelope rep = CLP__ENVELOPE__INIT;
@@ -155,5 +160,6 @@ const clp_srv_handler_t core_handlers[] = {
     {CLP__ENVELOPE__PAYLOAD_GROUP_EVENT, on_group_event},
     {CLP__ENVELOPE__PAYLOAD_MONITOR_REQUEST, on_monitor_request},
     {CLP__ENVELOPE__PAYLOAD_CLUSTER_REQUEST, on_cluster_request},
+    {CLP__ENVELOPE__PAYLOAD_REXEC_REQUEST, on_rexec_request},
     {0, NULL},
 };

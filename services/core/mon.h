@@ -30,6 +30,7 @@ typedef struct {
     const clp_group_t *target_group;
     char *detail;                 /* inproc checks write their detail here */
     size_t detail_len;
+    const char *notice;           /* mrw: the external error notice standing, NULL if none */
 } mon_ctx_t;
 
 typedef struct mon_type {
@@ -68,5 +69,10 @@ extern const mon_type_t mon_mysqlw;
 extern const mon_type_t mon_sambaw;
 extern const mon_type_t mon_nfsw;
 extern const mon_type_t mon_oraclew;
+extern const mon_type_t mon_mrw;
+
+/* mrw: does monitor m (on server) take a notice of category and keyword? */
+bool mrw_accepts(const clp_monitor_t *m, const char *server, const char *category,
+                 const char *keyword);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "child.h"
 #include "clp_log.h"
+#include "clp_rexec.h"
 #include "clp_time.h"
 #include "clp_xalloc.h"
 #include "mon.h"
@@ -26,7 +27,7 @@
 static const mon_type_t *const mon_types[] = {
     &mon_userw, &mon_pidw,   &mon_genw,    &mon_ipw,   &mon_fipw,    &mon_miiw,
     &mon_diskw, &mon_mtw,    &mon_volmgrw, &mon_ddnsw, &mon_psw,     &mon_httpw,
-    &mon_psqlw, &mon_mysqlw, &mon_sambaw,  &mon_nfsw,  &mon_oraclew,
+    &mon_psqlw, &mon_mysqlw, &mon_sambaw,  &mon_nfsw,  &mon_oraclew, &mon_mrw,
 };
 
 const mon_type_t *mon_type(const char *name)
@@ -67,7 +68,10 @@ void mon_detail(mon_ctx_t *ctx, const char *fmt, ...)
     va_end(ap);
 }
 
+struct rm;
+
 typedef struct {
+    struct rm *rm;
     const clp_monitor_t *conf;
     const mon_type_t *type;
     int index;
@@ -93,6 +97,8 @@ typedef struct {
     int rel_group;
     const clp_resource_t *target;
     const clp_group_t *target_group;
+    char *notice;          /* mrw: the external error notice standing (heap), NULL if none */
+    const char *rec_notice; /* the recovery in progress was caused by a notice: its step */
 } mrt_t;
 
 typedef struct rm {
@@ -149,6 +155,7 @@ static void fill_ctx(rm_t *rm, mrt_t *M, mon_ctx_t *ctx)
     ctx->root = c->d->root;
     ctx->target = M->target;
     ctx->target_group = M->target_group;
+    ctx->notice = M->notice;
 }
 
 static void mon_start(rm_t *rm, mrt_t *M, uint64_t now)
@@ -200,6 +207,11 @@ static void on_recovery_answer(void *arg, bool ok, const char *msg)
     M->recovering = false;
     if (!ok) {
         clp_warn("monitor %s: recovery not carried out: %s", M->conf->name, msg);
+    }
+    if (M->rec_notice) {
+        /* the recovery an external notice caused: its outcome (trnsv 21 / 22) */
+        CLP_ALERT(M->rm->c->d->ev, "trnsv", ok ? 21 : 22, M->rec_notice, M->conf->name);
+        M->rec_notice = NULL;
     }
 }
 
@@ -260,6 +272,16 @@ static void recover(rm_t *rm, mrt_t *M, bool timeout)
     M->last_recovery = clp_mono_ms();
     core_state_changed(c);
     const char *target = M->conf->rel_name;
+    if (M->notice) {
+        static const char *const step_names[] = {[REC_RESTART] = "reactivation",
+                                                 [REC_FAILOVER] = "failover",
+                                                 [REC_FINAL] = "final action"};
+        M->rec_notice = step_names[d.step];
+        CLP_ALERT(c->d->ev, "trnsv", 20, M->rec_notice, M->conf->name);
+        if (d.step == REC_FINAL) {
+            M->rec_notice = NULL; /* carried out at once, no answer comes */
+        }
+    }
     switch (d.step) {
     case REC_RESTART:
         CLP_ALERT(c->d->ev, "rm", 13, target, M->conf->name);
@@ -273,7 +295,7 @@ static void recover(rm_t *rm, mrt_t *M, bool timeout)
             }
         } else if (rc_request_recovery(c, gname, M->conf->rel_type == CLP_REL_RSC ? target : NULL,
                                        false, M->conf->name, on_recovery_answer, M) < 0) {
-            M->recovering = false;
+            on_recovery_answer(M, false, "the request could not reach the master server");
         }
         break;
     case REC_FAILOVER:
@@ -288,7 +310,7 @@ static void recover(rm_t *rm, mrt_t *M, bool timeout)
             }
         } else if (rc_request_recovery(c, gname, NULL, true, M->conf->name, on_recovery_answer, M) <
                    0) {
-            M->recovering = false;
+            on_recovery_answer(M, false, "the request could not reach the master server");
         }
         break;
     case REC_FINAL: {
@@ -400,7 +422,9 @@ static void handle_result(rm_t *rm, mrt_t *M, int result, const char *detail, ui
         M->msg[--l] = '\0';
     }
     M->fails++;
-    bool confirmed = M->fails > M->conf->retry || (timeout && M->conf->timeout_noretry);
+    /* an external notice is the detection itself: no reconfirmation */
+    bool confirmed = M->fails > M->conf->retry || (timeout && M->conf->timeout_noretry) ||
+                     M->notice != NULL;
     if (!confirmed) {
         return;
     }
@@ -495,6 +519,7 @@ int rm_init(core_t *c)
     const char *self = c->conf->servers[c->self].name;
     for (size_t i = 0; i < rm->n; i++) {
         mrt_t *M = &rm->m[i];
+        M->rm = rm;
         M->conf = &c->conf->monitors[i];
         M->index = (int)i;
         M->type = M->conf->supported ? mon_type(M->conf->type) : NULL;
@@ -532,6 +557,7 @@ void rm_fini(core_t *c)
         if (rm->m[i].child) {
             child_abandon(rm->m[i].child);
         }
+        free(rm->m[i].notice);
     }
     free(rm->m);
     free(rm);
@@ -820,4 +846,159 @@ void rm_handle_request(core_t *c, clp_srv_req_t *req, const Clp__MonitorRequest 
         free(list[i]);
     }
     free(list);
+}
+
+/* ---- external notices (mrw) ---- */
+
+/* Cuts s to at most max bytes for alert texts ("..." marks the cut). */
+static const char *cut(const char *s, char *buf, size_t n, size_t max)
+{
+    if (strlen(s) <= max) {
+        return s;
+    }
+    snprintf(buf, n, "%.*s...", (int)max, s);
+    return buf;
+}
+
+/* Why monitor M cannot take a notice now, or NULL when it can. */
+static const char *notice_refusal(rm_t *rm, mrt_t *M, char *why, size_t n)
+{
+    if (!M->here) {
+        snprintf(why, n, "monitor %s does not run on server %s (its servers list)", M->conf->name,
+                 self_name(rm));
+    } else if (!M->running) {
+        snprintf(why, n, "monitor %s is not running on server %s (cluster service not online)",
+                 M->conf->name, self_name(rm));
+    } else if (M->suspended) {
+        snprintf(why, n, "monitor %s is suspended on server %s", M->conf->name, self_name(rm));
+    } else {
+        return NULL;
+    }
+    return why;
+}
+
+static void apply_notice(rm_t *rm, mrt_t *M, const Clp__RexecRequest *rr)
+{
+    core_t *c = rm->c;
+    const char *cat = rr->category && rr->category[0]
+                          ? rr->category
+                          : clp_conf_mon_param(M->conf, self_name(rm), "parameters/category");
+    const char *kw = rr->category && rr->category[0] ? rr->keyword : "";
+    const char *from = rr->requester && rr->requester[0] ? rr->requester : "?";
+    if (rr->op == CLP__REXEC_REQUEST__OP__NOTICE) {
+        char b1[80], b2[140];
+        size_t len = strlen(cat ? cat : "") + strlen(kw ? kw : "") + strlen(from) + 64;
+        char *text = xmalloc(len);
+        snprintf(text, len, "external error: category %s%s%s (from %s)", cat ? cat : "",
+                 kw && kw[0] ? ", keyword " : "", kw ? kw : "", from);
+        clp_info("monitor %s: external error notice from %s: category %s, keyword %s",
+                 M->conf->name, from, cat ? cat : "", kw && kw[0] ? kw : "(none)");
+        CLP_ALERT(c->d->ev, "mm", 903, cut(cat ? cat : "", b1, sizeof(b1), 64),
+                  cut(kw ? kw : "", b2, sizeof(b2), 128), M->conf->name);
+        bool standing = M->notice != NULL;
+        free(M->notice);
+        M->notice = text;
+        if (standing) {
+            return; /* already in error: one recovery per error */
+        }
+    } else {
+        if (!M->notice) {
+            return;
+        }
+        clp_info("monitor %s: external error cleared by %s", M->conf->name, from);
+        free(M->notice);
+        M->notice = NULL;
+        memset(&M->cnt, 0, sizeof(M->cnt));
+        M->last_recovery = 0;
+        M->fails = 0;
+    }
+    /* mrw checks are immediate: the new state is there before the reply */
+    if (!M->child) {
+        run_check(rm, M, clp_mono_ms());
+    }
+}
+
+void rm_handle_rexec(core_t *c, clp_srv_req_t *req, const Clp__RexecRequest *rr)
+{
+    rm_t *rm = RM(c);
+    const char *self = self_name(rm);
+    bool named = rr->monitor && rr->monitor[0];
+    bool has_cat = rr->category && rr->category[0];
+    char why[400] = "";
+    char err[400];
+
+    if (rr->op != CLP__REXEC_REQUEST__OP__NOTICE && rr->op != CLP__REXEC_REQUEST__OP__CLEAR) {
+        clp_srv_reply_error(req, -EINVAL, "the cluster service takes only notices and clears");
+        return;
+    }
+    if (clp_rexec_check_request(rr, err, sizeof(err)) < 0) {
+        clp_srv_reply_error(req, -EINVAL, "%s", err);
+        return;
+    }
+    mrt_t **hit = xcalloc(rm->n + 1, sizeof(*hit));
+    size_t n_hit = 0, n_match = 0;
+    for (size_t i = 0; i < rm->n; i++) {
+        mrt_t *M = &rm->m[i];
+        if (named && strcmp(M->conf->name, rr->monitor) != 0) {
+            continue;
+        }
+        if (strcmp(M->conf->type, "mrw") != 0) {
+            if (named) {
+                snprintf(why, sizeof(why),
+                         "monitor %s is a %s monitor, not a message receive monitor (mrw)",
+                         M->conf->name, M->conf->type);
+            }
+            continue;
+        }
+        if (has_cat && !mrw_accepts(M->conf, self, rr->category, rr->keyword)) {
+            if (named) {
+                const char *mk = clp_conf_mon_param(M->conf, self, "parameters/keyword");
+                snprintf(why, sizeof(why),
+                         "monitor %s takes category %.64s%s%.64s%s, not this notice's", M->conf->name,
+                         clp_conf_mon_param(M->conf, self, "parameters/category"),
+                         mk && mk[0] ? " with keyword " : "", mk ? mk : "",
+                         mk && strlen(mk) > 64 ? "..." : "");
+            }
+            continue;
+        }
+        n_match++;
+        if (notice_refusal(rm, M, why, sizeof(why))) {
+            continue;
+        }
+        hit[n_hit++] = M;
+    }
+    if (n_hit == 0) {
+        if (!why[0] && named) {
+            snprintf(why, sizeof(why), "monitor %s is not defined in the configuration",
+                     rr->monitor);
+        } else if (!why[0] || (!named && n_match == 0)) {
+            char b[80];
+            snprintf(why, sizeof(why),
+                     "no message receive monitor (mrw) on server %s takes category %s%s%s", self,
+                     rr->category, rr->keyword && rr->keyword[0] ? " with keyword " : "",
+                     rr->keyword && rr->keyword[0] ? cut(rr->keyword, b, sizeof(b), 64) : "");
+        }
+        free(hit);
+        clp_srv_reply_error(req, -ENOENT, "%s", why);
+        return;
+    }
+    Clp__RexecReply rep = CLP__REXEC_REPLY__INIT;
+    char **names = xcalloc(n_hit + 1, sizeof(*names));
+    for (size_t i = 0; i < n_hit; i++) {
+        apply_notice(rm, hit[i], rr);
+        names[i] = (char *)hit[i]->conf->name;
+    }
+    rep.ok = true;
+    rep.message = "Command succeeded.";
+    rep.monitors = names;
+    rep.n_monitors = n_hit;
+    rep.group = "";
+    rep.server = (char *)self;
+    rep.output = "";
+    Clp__Envelope env = CLP__ENVELOPE__INIT;
+    env.payload_case = CLP__ENVELOPE__PAYLOAD_REXEC_REPLY;
+    env.rexec_reply = &rep;
+    clp_srv_reply(req, &env);
+    free(names);
+    free(hit);
 }

@@ -41,4 +41,12 @@ void rm_free_view(Clp__ClusterStatus *st);
 void rm_handle_request(core_t *c, clp_srv_req_t *req, const Clp__MonitorRequest *mr,
                        const char *sender);
 
+/* External notices (clprexec --notice / --clear, passed on by trn) for this
+ * server's message receive monitors (mrw): the named monitor, or every mrw
+ * that takes the notice's category and keyword. A notice makes a running mrw
+ * Error at once and starts its recovery; a clear makes it Normal again and
+ * resets its recovery counters. Replies RexecReply naming the monitors
+ * reached, or an error saying why none was. */
+void rm_handle_rexec(core_t *c, clp_srv_req_t *req, const Clp__RexecRequest *rr);
+
 #endif

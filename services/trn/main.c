@@ -7,6 +7,7 @@
 #include "clp_daemon.h"
 #include "clp_log.h"
 #include "trn.h"
+#include "trn_rexec.h"
 
 int main(int argc, char **argv)
 {
@@ -34,6 +35,7 @@ int main(int argc, char **argv)
         clp_daemon_fini(&d);
         return CLP_EXIT_ENDPOINT;
     }
+    trn_rexec_watch_keys(&t);
     clp_daemon_run(&d);
     trn_modules_fini(&t);
     clp_daemon_fini(&d);

@@ -7,6 +7,7 @@
 #include "trn_local.h"
 #include "trn_logcc.h"
 #include "trn_relay.h"
+#include "trn_rexec.h"
 #include "trn_svcctl.h"
 
 const clp_srv_handler_t trn_handlers[] = {
@@ -22,6 +23,8 @@ const clp_srv_handler_t trn_handlers[] = {
     {CLP__ENVELOPE__PAYLOAD_RESOURCE_REQUEST, trn_relay_on_request},
     {CLP__ENVELOPE__PAYLOAD_MONITOR_REQUEST, trn_relay_on_request},
     {CLP__ENVELOPE__PAYLOAD_CLUSTER_REQUEST, trn_relay_on_request},
+    /* clprexec and WebManager scripts/run (trn_rexec.c) */
+    {CLP__ENVELOPE__PAYLOAD_REXEC_REQUEST, trn_rexec_on_request},
     {0, NULL},
 };
 
@@ -35,11 +38,16 @@ int trn_modules_init(trn_t *t)
     if (rc < 0) {
         return rc;
     }
+    rc = trn_rexec_init(t);
+    if (rc < 0) {
+        return rc;
+    }
     return 0;
 }
 
 void trn_modules_fini(trn_t *t)
 {
+    trn_rexec_fini(t);
     trn_logcc_fini(t);
     trn_local_fini(t);
 }
@@ -48,4 +56,5 @@ void trn_status(void *arg, Clp__StatusReply *rep)
 {
     trn_t *t = arg;
     trn_logcc_status(t, rep);
+    trn_rexec_status(t, rep);
 }
