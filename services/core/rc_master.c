@@ -857,23 +857,28 @@ static bool held(rc_t *rc, clp_srv_req_t *req, const Clp__Envelope *env)
     return true;
 }
 
+/* A request only the master may decide: held while none has settled, sent on
+ * to the master when it is another server. True when it was dealt with so. */
+static bool not_for_here(rc_t *rc, clp_srv_req_t *req, Clp__Envelope *env, uint32_t wait_ms)
+{
+    if (held(rc, req, env)) {
+        return true;
+    }
+    if (!rc_is_master(rc)) {
+        forward_to_master(rc->c, req, env, (int)(wait_ms + FORWARD_TIMEOUT_MS + defer_limit_ms(rc)));
+        return true;
+    }
+    return false;
+}
+
 void rc_handle_group_request(core_t *c, clp_srv_req_t *req, const Clp__GroupRequest *gr,
                              const char *sender)
 {
     rc_t *rc = c->rc;
-    {
-        Clp__Envelope env = CLP__ENVELOPE__INIT;
-        env.payload_case = CLP__ENVELOPE__PAYLOAD_GROUP_REQUEST;
-        env.group_request = (Clp__GroupRequest *)gr;
-        if (held(rc, req, &env)) {
-            return;
-        }
-    }
-    if (!rc_is_master(rc)) {
-        Clp__Envelope env = CLP__ENVELOPE__INIT;
-        env.payload_case = CLP__ENVELOPE__PAYLOAD_GROUP_REQUEST;
-        env.group_request = (Clp__GroupRequest *)gr;
-        forward_to_master(c, req, &env, (int)(gr->wait_ms + FORWARD_TIMEOUT_MS + defer_limit_ms(rc)));
+    Clp__Envelope env = CLP__ENVELOPE__INIT;
+    env.payload_case = CLP__ENVELOPE__PAYLOAD_GROUP_REQUEST;
+    env.group_request = (Clp__GroupRequest *)gr;
+    if (not_for_here(rc, req, &env, gr->wait_ms)) {
         return;
     }
     char why[300];
@@ -933,19 +938,10 @@ void rc_handle_resource_request(core_t *c, clp_srv_req_t *req, const Clp__Resour
                                 const char *sender)
 {
     rc_t *rc = c->rc;
-    {
-        Clp__Envelope env = CLP__ENVELOPE__INIT;
-        env.payload_case = CLP__ENVELOPE__PAYLOAD_RESOURCE_REQUEST;
-        env.resource_request = (Clp__ResourceRequest *)rr;
-        if (held(rc, req, &env)) {
-            return;
-        }
-    }
-    if (!rc_is_master(rc)) {
-        Clp__Envelope env = CLP__ENVELOPE__INIT;
-        env.payload_case = CLP__ENVELOPE__PAYLOAD_RESOURCE_REQUEST;
-        env.resource_request = (Clp__ResourceRequest *)rr;
-        forward_to_master(c, req, &env, (int)(rr->wait_ms + FORWARD_TIMEOUT_MS + defer_limit_ms(rc)));
+    Clp__Envelope env = CLP__ENVELOPE__INIT;
+    env.payload_case = CLP__ENVELOPE__PAYLOAD_RESOURCE_REQUEST;
+    env.resource_request = (Clp__ResourceRequest *)rr;
+    if (not_for_here(rc, req, &env, rr->wait_ms)) {
         return;
     }
     const clp_resource_t *res = clp_conf_resource(c->conf, rr->resource);
