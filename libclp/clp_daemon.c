@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "clp_cfstore.h"
 #include "clp_log.h"
 #include "clp_time.h"
 #include "clp_xalloc.h"
@@ -250,6 +251,11 @@ void clp_daemon_init(clp_daemon_t *d, const clp_daemon_opts_t *opts, int argc, c
         exit(CLP_EXIT_CONFIG);
     }
     clp_diag_free(&diag);
+    if (!conf_arg && clp_cfstore_apply(d->root, d->conf) == -ESTALE) {
+        clp_warn("%s: %s is not the file the last push installed (etc/clp.conf.gen describes "
+                 "another one): configuration generation unknown (0)",
+                 opts->service, d->conf_path);
+    }
     snprintf(d->mctx.cluster, sizeof(d->mctx.cluster), "%s", d->conf->cluster.name);
     d->self = clp_conf_server(d->conf, d->server);
     if (!d->self) {

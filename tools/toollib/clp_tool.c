@@ -11,6 +11,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "clp_cfstore.h"
 #include "clp_daemon.h"
 #include "clp_rpc.h"
 
@@ -50,6 +51,7 @@ void clp_tool_init(clp_tool_t *t, const char *prog, const char *root_arg, bool n
             exit(TOOL_CONFIG);
         }
         clp_diag_free(&diag);
+        clp_cfstore_apply(t->root, t->conf);
         snprintf(t->mctx.cluster, sizeof(t->mctx.cluster), "%s", t->conf->cluster.name);
     }
 }
