@@ -431,6 +431,7 @@ int main(int argc, char **argv)
             o.id = strtol(optarg, &end, 10);
             if (*end || o.id < 0) {
                 fprintf(stderr, "clpaltlog: --id needs a number\n");
+                usage(stderr);
                 return 2;
             }
             break;
@@ -441,6 +442,7 @@ int main(int argc, char **argv)
         case O_UNTIL:
             if (parse_time(optarg, ch == O_SINCE ? &o.since_ms : &o.until_ms) < 0) {
                 fprintf(stderr, "clpaltlog: cannot read the time '%s'\n", optarg);
+                usage(stderr);
                 return 2;
             }
             break;
@@ -454,6 +456,7 @@ int main(int argc, char **argv)
             o.level = clp_msgcat_parse_level(optarg);
             if (o.level < 0) {
                 fprintf(stderr, "clpaltlog: unknown level '%s' (INFO, WARN or ERR)\n", optarg);
+                usage(stderr);
                 return 2;
             }
             break;
@@ -461,6 +464,7 @@ int main(int argc, char **argv)
             o.last_n = strtol(optarg, &end, 10);
             if (*end || o.last_n < 0) {
                 fprintf(stderr, "clpaltlog: -n needs a number\n");
+                usage(stderr);
                 return 2;
             }
             break;
@@ -473,6 +477,7 @@ int main(int argc, char **argv)
         case 'o':
             if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
                 fprintf(stderr, "clpaltlog: -o takes text or json\n");
+                usage(stderr);
                 return 2;
             }
             o.json = strcmp(optarg, "json") == 0;
@@ -487,6 +492,7 @@ int main(int argc, char **argv)
     }
     if (optind < argc) {
         fprintf(stderr, "clpaltlog: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
         return 2;
     }
     if (clp_root_resolve(root_arg, root, sizeof(root)) < 0) {

@@ -113,11 +113,12 @@ int main(int argc, char **argv)
             return TOOL_USAGE;
         }
     }
-    if (!op || optind < argc || (all && host)) {
+    if (!op || optind < argc || (all && host) || (all && op == 'W')) {
         fprintf(stderr, "clpcl: %s\n",
-                !op           ? "one of -s, -t, -r, --suspend, --resume, --skipwait is required"
+                !op             ? "one of -s, -t, -r, --suspend, --resume, --skipwait is required"
                 : optind < argc ? "unexpected argument"
-                                : "-a and -h cannot be used together");
+                : host          ? "-a and -h cannot be used together"
+                                : "--skipwait acts on one server: no -a");
         usage(stderr);
         return TOOL_USAGE;
     }

@@ -96,6 +96,7 @@ int main(int argc, char **argv)
             apito = strtol(optarg, NULL, 10);
             if (apito <= 0 || apito > 86400) {
                 fprintf(stderr, "clpgrp: --apito takes seconds from 1 to 86400\n");
+                usage(stderr);
                 return TOOL_USAGE;
             }
             break;

@@ -109,6 +109,7 @@ int main(int argc, char **argv)
             type = optarg;
             if (strcmp(type, "type1") && strcmp(type, "type2") && strcmp(type, "type3")) {
                 fprintf(stderr, "clplogcc: unknown type '%s' (type1, type2 or type3)\n", type);
+                usage(stderr);
                 return 2;
             }
             break;

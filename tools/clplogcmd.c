@@ -90,6 +90,7 @@ int main(int argc, char **argv)
             unsigned long v = strtoul(optarg, &end, 10);
             if (errno || *end || !optarg[0] || v > 0xffffffffUL) {
                 fprintf(stderr, "clplogcmd: -i needs a number, not '%s'\n", optarg);
+                usage(stderr);
                 return 2;
             }
             id = (unsigned)v;
@@ -99,6 +100,7 @@ int main(int argc, char **argv)
             level = clp_msgcat_parse_level(optarg);
             if (level < 0) {
                 fprintf(stderr, "clplogcmd: unknown level '%s' (INFO, WARN or ERR)\n", optarg);
+                usage(stderr);
                 return 2;
             }
             break;

@@ -58,6 +58,7 @@ int main(int argc, char **argv)
             wait_s = strtol(optarg, NULL, 10);
             if (wait_s < 1 || wait_s > 3600) {
                 fprintf(stderr, "clpmonctrl: -w takes seconds from 1 to 3600\n");
+                usage(stderr);
                 return TOOL_USAGE;
             }
             break;

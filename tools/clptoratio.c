@@ -92,6 +92,7 @@ int main(int argc, char **argv)
         ratio = strtol(ratio_s, &end, 10);
         if (*end || ratio < 1 || ratio > 10000) {
             fprintf(stderr, "clptoratio: the ratio must be a whole number from 1 to 10000\n");
+            usage(stderr);
             return TOOL_USAGE;
         }
         if (ratio > 1) {
@@ -99,10 +100,12 @@ int main(int argc, char **argv)
             if (period < 0) {
                 fprintf(stderr, "clptoratio: -t PERIOD is required: a number followed by m, h "
                                 "or d (e.g. 90m, 3h, 2d)\n");
+                usage(stderr);
                 return TOOL_USAGE;
             }
             if (period > 30LL * 86400 * 1000) {
                 fprintf(stderr, "clptoratio: the period must not exceed 30 days\n");
+                usage(stderr);
                 return TOOL_USAGE;
             }
         }

@@ -55,6 +55,7 @@ int main(int argc, char **argv)
         {"root", required_argument, NULL, 'R'},
         {"timeout", required_argument, NULL, 't'},
         {"action", required_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *root_arg = NULL, *action = "echo b > /proc/sysrq-trigger";
@@ -65,19 +66,29 @@ int main(int argc, char **argv)
         case 'R':
             root_arg = optarg;
             break;
-        case 't':
-            timeout = strtol(optarg, NULL, 10);
+        case 't': {
+            char *end;
+            timeout = strtol(optarg, &end, 10);
+            if (*end || end == optarg) {
+                timeout = -1;
+            }
             break;
+        }
         case 'a':
             action = optarg;
             break;
+        case 'h':
+            fprintf(stdout, "usage: clpwatchdog --root DIR --timeout MS --action CMD\n");
+            return 0;
         default:
             fprintf(stderr, "usage: clpwatchdog --root DIR --timeout MS --action CMD\n");
             return 2;
         }
     }
-    if (timeout < 50) {
-        fprintf(stderr, "clpwatchdog: --timeout must be at least 50 ms\n");
+    if (timeout < 50 || optind < argc) {
+        fprintf(stderr, "clpwatchdog: %s\n", optind < argc ? "unexpected argument"
+                                                           : "--timeout must be at least 50 ms");
+        fprintf(stderr, "usage: clpwatchdog --root DIR --timeout MS --action CMD\n");
         return 2;
     }
     char root[CLP_PATH_MAX], path[CLP_PATH_MAX];

@@ -68,10 +68,13 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'o':
-            elem = "operation";
-            break;
         case 'r':
-            elem = "reference";
+            if (elem) {
+                fputs("clpwebpasswd: choose one of --operation and --reference\n", stderr);
+                usage(stderr);
+                return 2;
+            }
+            elem = c == 'o' ? "operation" : "reference";
             break;
         case 's':
             from_stdin = true;
@@ -85,6 +88,7 @@ int main(int argc, char **argv)
         }
     }
     if (optind < argc) {
+        fputs("clpwebpasswd: unexpected argument\n", stderr);
         usage(stderr);
         return 2;
     }

@@ -261,6 +261,8 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     static ctx_t c;
+    const char *key_args[MAX_KEYS];
+    int n_key_args = 0;
     const char *listen = "0.0.0.0", *pidfile = NULL;
     long port = 80, window = 30000;
     int opt;
@@ -268,14 +270,12 @@ int main(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (opt) {
         case 'k':
-            if (c.n_keys == MAX_KEYS) {
+            if (n_key_args == MAX_KEYS) {
                 fprintf(stderr, "clpwitness: at most %d keys\n", MAX_KEYS);
+                usage(stderr);
                 return 2;
             }
-            if (load_key(optarg, &c.keys[c.n_keys]) < 0) {
-                return 2;
-            }
-            c.n_keys++;
+            key_args[n_key_args++] = optarg;
             break;
         case 'l':
             listen = optarg;
@@ -310,11 +310,17 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (optind != argc || c.n_keys == 0) {
+    if (optind != argc || n_key_args == 0) {
         fprintf(stderr, "clpwitness: %s\n",
-                c.n_keys == 0 ? "at least one --key is required" : "unexpected argument");
+                n_key_args == 0 ? "at least one --key is required" : "unexpected argument");
         usage(stderr);
         return 2;
+    }
+    for (int i = 0; i < n_key_args; i++) {
+        if (load_key(key_args[i], &c.keys[c.n_keys]) < 0) {
+            return 1;
+        }
+        c.n_keys++;
     }
     c.w = witness_new((uint64_t)window);
     if (!c.w) {
