@@ -314,9 +314,12 @@ struct arp_pkt {
     struct ether_arp arp;
 } __attribute__((packed));
 
+/* The socket is created without a protocol and bound to ETH_P_ARP on the
+ * interface: created with ETH_P_ARP, the bind would first remove the socket's
+ * hook for every interface, which waits for an RCU grace period. */
 static int packet_socket(const char *ifname, int *ifindex, unsigned char mac[6])
 {
-    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ARP));
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         return -errno;
     }
@@ -329,13 +332,18 @@ static int packet_socket(const char *ifname, int *ifindex, unsigned char mac[6])
     }
     *ifindex = ifr.ifr_ifindex;
     if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+        int e = errno;
         close(fd);
-        return -errno;
+        return -e;
     }
     memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-    struct sockaddr_ll ll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
-                             .sll_ifindex = *ifindex};
-    bind(fd, (struct sockaddr *)&ll, sizeof(ll));
+    struct sockaddr_ll ll = {
+        .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP), .sll_ifindex = *ifindex};
+    if (bind(fd, (struct sockaddr *)&ll, sizeof(ll)) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
     return fd;
 }
 
@@ -364,47 +372,81 @@ static int send_arp(int fd, int ifindex, const unsigned char mac[6], int op,
     return 0;
 }
 
-int clp_net_arp_probe(const char *ifname, const char *ipv4, int timeout_ms, char *who, size_t n)
+int clp_net_arp_open(clp_arp_t *a, const char *ifname)
 {
-    unsigned char tip[4], zero[4] = {0}, mac[6];
-    int ifindex;
+    a->fd = packet_socket(ifname, &a->ifindex, a->mac);
+    return a->fd < 0 ? a->fd : 0;
+}
+
+void clp_net_arp_close(clp_arp_t *a)
+{
+    if (a->fd >= 0) {
+        close(a->fd);
+        a->fd = -1;
+    }
+}
+
+int clp_net_arp_probe_on(clp_arp_t *a, const char *ipv4, int timeout_ms, char *who, size_t n)
+{
+    unsigned char tip[4], zero[4] = {0};
     if (inet_pton(AF_INET, ipv4, tip) != 1) {
         return -EINVAL;
-    }
-    int fd = packet_socket(ifname, &ifindex, mac);
-    if (fd < 0) {
-        return fd;
     }
     uint64_t deadline = clp_mono_ms() + (uint64_t)timeout_ms;
     uint64_t next = 0;
     for (;;) {
         uint64_t now = clp_mono_ms();
         if (now >= deadline) {
-            close(fd);
             return 0;
         }
         if (now >= next) {
-            send_arp(fd, ifindex, mac, ARPOP_REQUEST, zero, tip);
+            send_arp(a->fd, a->ifindex, a->mac, ARPOP_REQUEST, zero, tip);
             next = now + 100;
         }
-        struct pollfd p = {.fd = fd, .events = POLLIN};
+        struct pollfd p = {.fd = a->fd, .events = POLLIN};
         uint64_t until = next < deadline ? next : deadline;
         if (poll(&p, 1, (int)(until - now)) <= 0) {
             continue;
         }
         struct arp_pkt r;
-        ssize_t len = recv(fd, &r, sizeof(r), 0);
+        ssize_t len = recv(a->fd, &r, sizeof(r), MSG_DONTWAIT);
         if (len < (ssize_t)sizeof(r) || ntohs(r.arp.arp_op) != ARPOP_REPLY ||
-            memcmp(r.arp.arp_spa, tip, 4) != 0 || memcmp(r.arp.arp_sha, mac, 6) == 0) {
+            memcmp(r.arp.arp_spa, tip, 4) != 0 || memcmp(r.arp.arp_sha, a->mac, 6) == 0) {
             continue;
         }
         if (who) {
             snprintf(who, n, "%02x:%02x:%02x:%02x:%02x:%02x", r.arp.arp_sha[0], r.arp.arp_sha[1],
                      r.arp.arp_sha[2], r.arp.arp_sha[3], r.arp.arp_sha[4], r.arp.arp_sha[5]);
         }
-        close(fd);
         return 1;
     }
+}
+
+int clp_net_arp_announce_on(clp_arp_t *a, const char *ipv4)
+{
+    unsigned char ip[4];
+    if (inet_pton(AF_INET, ipv4, ip) != 1) {
+        return -EINVAL;
+    }
+    int rc = send_arp(a->fd, a->ifindex, a->mac, ARPOP_REQUEST, ip, ip);
+    send_arp(a->fd, a->ifindex, a->mac, ARPOP_REPLY, ip, ip);
+    return rc;
+}
+
+int clp_net_arp_probe(const char *ifname, const char *ipv4, int timeout_ms, char *who, size_t n)
+{
+    unsigned char tip[4];
+    if (inet_pton(AF_INET, ipv4, tip) != 1) {
+        return -EINVAL;
+    }
+    clp_arp_t a;
+    int rc = clp_net_arp_open(&a, ifname);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = clp_net_arp_probe_on(&a, ipv4, timeout_ms, who, n);
+    clp_net_arp_close(&a);
+    return rc;
 }
 
 static int announce6(const char *ifname, const unsigned char addr[16], int count)

@@ -42,4 +42,29 @@ int clp_net_arp_probe(const char *ifname, const char *ipv4, int timeout_ms, char
  * advertisement (IPv6), count times 100 ms apart. */
 int clp_net_announce(const char *ifname, const char *addr, int count);
 
+/* An ARP socket on one interface, for a probe and the announcements that follow
+ * it (a floating address's activation): opening and closing a packet socket
+ * each wait for an RCU grace period in the kernel (milliseconds, tens on a busy
+ * host), so one socket serves both, and a process that forks a helper for the
+ * repeated announcements can leave the last close to it. A plain value: the
+ * socket and what it was opened for. */
+typedef struct {
+    int fd;
+    int ifindex;
+    unsigned char mac[6];
+} clp_arp_t;
+
+/* Opens an ARP socket on ifname. Returns 0 or -errno (-ENODEV: no such
+ * interface). */
+int clp_net_arp_open(clp_arp_t *a, const char *ifname);
+
+/* clp_net_arp_probe on an open socket. */
+int clp_net_arp_probe_on(clp_arp_t *a, const char *ipv4, int timeout_ms, char *who, size_t n);
+
+/* One gratuitous ARP (request and reply) for ipv4 on an open socket. */
+int clp_net_arp_announce_on(clp_arp_t *a, const char *ipv4);
+
+/* Closes the socket (fd -1 afterwards; a closed one is left alone). */
+void clp_net_arp_close(clp_arp_t *a);
+
 #endif

@@ -6,6 +6,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +119,7 @@ int clp_root_prepare(const char *root)
     return 0;
 }
 
-int clp_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
+static int write_atomic(const char *path, const void *data, size_t len, unsigned mode, bool durable)
 {
     char tmp[CLP_PATH_MAX];
     char dir[CLP_PATH_MAX];
@@ -145,7 +146,7 @@ int clp_write_atomic(const char *path, const void *data, size_t len, unsigned mo
         p += w;
         left -= (size_t)w;
     }
-    if (rc == 0 && fsync(fd) < 0) {
+    if (rc == 0 && durable && fsync(fd) < 0) {
         rc = -errno;
     }
     close(fd);
@@ -156,6 +157,9 @@ int clp_write_atomic(const char *path, const void *data, size_t len, unsigned mo
         unlink(tmp);
         return rc;
     }
+    if (!durable) {
+        return 0;
+    }
     snprintf(dir, sizeof(dir), "%s", path);
     int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
@@ -163,6 +167,16 @@ int clp_write_atomic(const char *path, const void *data, size_t len, unsigned mo
         close(dfd);
     }
     return 0;
+}
+
+int clp_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
+{
+    return write_atomic(path, data, len, mode, true);
+}
+
+int clp_write_replace(const char *path, const void *data, size_t len, unsigned mode)
+{
+    return write_atomic(path, data, len, mode, false);
 }
 
 int clp_read_file(const char *path, size_t max, char **data, size_t *len)

@@ -36,6 +36,12 @@ int clp_root_prepare(const char *root);
  * fsync of the directory. Returns 0 or -errno. */
 int clp_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
 
+/* The same atomic replace (readers see the old or the new content, never a
+ * part) without the two fsyncs: for state that describes processes, addresses
+ * or mounts, which do not outlive a power loss either, so durability buys
+ * nothing and each fsync costs milliseconds (up to tens on a busy disk). */
+int clp_write_replace(const char *path, const void *data, size_t len, unsigned mode);
+
 /* Reads a whole file (at most max bytes) into a NUL-terminated heap buffer the
  * caller owns. Returns 0, -EFBIG if larger than max, or -errno. */
 int clp_read_file(const char *path, size_t max, char **data, size_t *len);

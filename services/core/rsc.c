@@ -128,7 +128,11 @@ int rsc_state_write(const rsc_ctx_t *ctx, const char *name, const char *value)
 {
     char path[CLP_PATH_MAX + 64];
     snprintf(path, sizeof(path), "%s/%s", ctx->state_dir, name);
-    return clp_write_atomic(path, value, strlen(value), 0644);
+    /* Replaced atomically but not fsynced: this state names processes and
+     * addresses, which a restarted core finds in the page cache and a power
+     * loss takes away anyway; two fsyncs would cost every activation
+     * milliseconds. */
+    return clp_write_replace(path, value, strlen(value), 0644);
 }
 
 int rsc_state_read(const rsc_ctx_t *ctx, const char *name, char *out, size_t n)

@@ -84,7 +84,8 @@ void rsc_env_free(char **envp);
 const char *rsc_param(const rsc_ctx_t *ctx, const char *key);
 long rsc_param_int(const rsc_ctx_t *ctx, const char *key, long def);
 
-/* Reads/writes a small value file in the resource's state directory. */
+/* Reads/writes a small value file in the resource's state directory (replaced
+ * atomically, not fsynced: see rsc_state_write). */
 int rsc_state_write(const rsc_ctx_t *ctx, const char *name, const char *value);
 int rsc_state_read(const rsc_ctx_t *ctx, const char *name, char *out, size_t n);
 void rsc_state_remove(const rsc_ctx_t *ctx, const char *name);

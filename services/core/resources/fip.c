@@ -10,7 +10,7 @@
  * default 1; the "does anybody answer" check; parameters/ping/timeoutms in ms);
  * parameters/arp/count (announcements, default 2). When the group comes from
  * another server of the cluster (a move or failover), the probe lasts at most
- * 30 ms.
+ * MOVE_PROBE_MS.
  */
 #define CLP_LOG_TAG "fip"
 #include <errno.h>
@@ -25,6 +25,9 @@
 #include "clp_net.h"
 #include "rsc.h"
 
+/* The duplicate-address probe of a move or failover inside the cluster, ms. */
+#define MOVE_PROBE_MS 10
+
 static int probe_ms(const rsc_ctx_t *ctx)
 {
     long ms = rsc_param_int(ctx, "parameters/ping/timeoutms", -1);
@@ -32,6 +35,17 @@ static int probe_ms(const rsc_ctx_t *ctx)
         ms = rsc_param_int(ctx, "parameters/ping/timeout", 1) * 1000;
     }
     return ms < 50 ? 50 : (int)ms;
+}
+
+/* One gratuitous ARP on the open socket, or an unsolicited neighbour
+ * advertisement (IPv6, or when no ARP socket could be opened). */
+static void announce(clp_arp_t *arp, const char *ifname, const char *ip)
+{
+    if (arp->fd >= 0) {
+        clp_net_arp_announce_on(arp, ip);
+    } else {
+        clp_net_announce(ifname, ip, 1);
+    }
 }
 
 static int fip_activate(rsc_ctx_t *ctx)
@@ -58,18 +72,29 @@ static int fip_activate(rsc_ctx_t *ctx)
     /* Moved or failed over inside the cluster: the previous holder has released
      * (or been fenced off) the address just now, so a short probe suffices to
      * catch an outside host using it (an ARP reply on a LAN takes well under a
-     * millisecond). A first start waits the full probe time. */
+     * millisecond, and one that arrives while this process waits for the CPU is
+     * queued on the socket). A first start waits the full probe time. */
     int wait = probe_ms(ctx);
-    if (ctx->env.prev_server && wait > 30) {
-        wait = 30;
+    if (ctx->env.prev_server && wait > MOVE_PROBE_MS) {
+        wait = MOVE_PROBE_MS;
     }
-    int busy = v6 ? (clp_ping(ip, 1, 100, wait) == 0)
-                  : clp_net_arp_probe(ifname, ip, wait, who, sizeof(who));
+    /* IPv4: one ARP socket for the probe and every announcement (opening and
+     * closing one each wait for the kernel; see clp_net.h). */
+    clp_arp_t arp = {.fd = -1};
+    int busy;
+    if (v6) {
+        busy = clp_ping(ip, 1, 100, wait) == 0;
+    } else if (clp_net_arp_open(&arp, ifname) == 0) {
+        busy = clp_net_arp_probe_on(&arp, ip, wait, who, sizeof(who));
+    } else {
+        busy = clp_net_arp_probe(ifname, ip, wait, who, sizeof(who));
+    }
     if (busy > 0) {
         if (!force) {
             printf("%s already answers on the network%s%s: refusing to activate (a duplicate "
                    "address)",
                    ip, who[0] ? " from " : "", who);
+            clp_net_arp_close(&arp);
             return RSC_ERR_BUSY;
         }
         printf("%s already answers%s%s; activating anyway (forced activation)", ip,
@@ -78,13 +103,15 @@ static int fip_activate(rsc_ctx_t *ctx)
     rc = clp_net_addr_add(ifname, ip, prefix, true);
     if (rc < 0 && rc != -EEXIST) {
         printf("cannot add %s/%d to %s: %s", ip, prefix, ifname, strerror(-rc));
+        clp_net_arp_close(&arp);
         return RSC_ERR;
     }
     rsc_state_write(ctx, "iface", ifname);
     /* The first announcement now; the repeats from a detached process, so the
-     * activation (and what waits for it) does not wait for them. */
+     * activation (and what waits for it) does not wait for them. That process
+     * inherits the ARP socket and closes it last, off the activation's path. */
     int count = (int)rsc_param_int(ctx, "parameters/arp/count", 2);
-    clp_net_announce(ifname, ip, 1);
+    announce(&arp, ifname, ip);
     if (count > 1) {
         int pfd[2];
         if (pipe(pfd) == 0 && fork() == 0) {
@@ -99,8 +126,9 @@ static int fip_activate(rsc_ctx_t *ctx)
                     if (clp_net_addr_present(ip, NULL, 0) != 1) {
                         break;
                     }
-                    clp_net_announce(ifname, ip, 1);
+                    announce(&arp, ifname, ip);
                 }
+                clp_net_arp_close(&arp);
                 _exit(0);
             }
             char buf[32];
@@ -119,6 +147,7 @@ static int fip_activate(rsc_ctx_t *ctx)
             rsc_state_write(ctx, "announcer", buf);
         }
     }
+    clp_net_arp_close(&arp);
     return RSC_OK;
 }
 
