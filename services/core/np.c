@@ -298,7 +298,14 @@ uint32_t np_grace_ms(const np_t *np)
             }
         }
     }
-    return (uint32_t)(skew + np->conf->cluster.hb_interval_ms + 100);
+    int interval = np->conf->cluster.hb_interval_ms;
+    /* The loser detects the loss up to one interval (and a tick) after the
+     * winner, and may decide skew ms later. With more than two servers, a
+     * loser that finds every peer silent also waits interval + 20 ms (and a
+     * tick) to gather them into one resolution (core.c, np_queue_loss): the
+     * winner waits for that as well. docs/np-timing.md gives the sums. */
+    int settle = np->conf->n_servers > 2 ? interval + 120 : 0;
+    return (uint32_t)(skew + interval + 100 + settle);
 }
 
 /* ---- health ---- */
