@@ -40,6 +40,7 @@ typedef enum {
     CLP_EXIT_KEYS = 8,
     CLP_EXIT_ENDPOINT = 9,
     CLP_EXIT_INIT = 10,
+    CLP_EXIT_RELOAD = 11, /* left to be restarted at once with a new configuration */
 } clp_daemon_exit_t;
 
 typedef struct clp_daemon clp_daemon_t;

@@ -12,7 +12,8 @@
  * kept text (&amp; in mm 917) is written as the character it stands for.
  *
  * Rows marked "this product" are not in the list: monp 4 and 5 mean what
- * clpsvc (this product's process supervisor) reports with them.
+ * clpsvc (this product's process supervisor) reports with them; cfmgr 10 and
+ * 11 report servers running different configurations (docs/configuration.md).
  */
 #include "clp_msgcat.h"
 
@@ -778,6 +779,12 @@ static const clp_msgdef_t catalogue[] = {
 
     /* configuration and WebManager */
     {"cfmgr", 1, I, AS, "The cluster configuration data has been uploaded by %1."},
+    /* this product: servers running different configurations (clpcfctrl, confgen.c) */
+    {"cfmgr", 10, W, ASMT,
+     "Server %1 runs cluster configuration generation %2 but this server runs generation "
+     "%3."},
+    {"cfmgr", 11, I, AS,
+     "Server %1 runs the same cluster configuration as this server again (generation %2)."},
     {"webmgr", 21, W, AS,
      "HTTPS configuration isn't correct. HTTPS mode doesn't work. Please access WebManager by "
      "HTTP mode."},

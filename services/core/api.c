@@ -10,6 +10,7 @@
 
 #include "clp_log.h"
 #include "clp_time.h"
+#include "confgen.h"
 #include "core.h"
 #include "peer.h"
 #include "rc.h"
@@ -131,6 +132,16 @@ static void on_cluster_request(void *arg, clp_srv_req_t *req, const Clp__Envelop
             generic(req, false, "the cluster service is not waiting for the other servers");
         }
         return;
+    case CLP__CLUSTER_REQUEST__OP__RELOAD: {
+        char why[200];
+        if (confgen_reload(c, who, why, sizeof(why)) < 0) {
+            generic(req, false, why);
+        } else {
+            CLP_ALERT(c->d->ev, "pm", 33, who);
+            generic(req, true, "Command succeeded.");
+        }
+        return;
+    }
     case CLP__CLUSTER_REQUEST__OP__CLEAR_TORATIO:
         core_set_toratio(c, 1, 0);
         generic(req, true, "Command succeeded.");

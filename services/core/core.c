@@ -13,6 +13,7 @@
 
 #include "child.h"
 #include "clp_log.h"
+#include "confgen.h"
 #include "clp_time.h"
 #include "clp_xalloc.h"
 #include "peer.h"
@@ -63,8 +64,7 @@ static void hb_build(void *arg, int path, bool compact, Clp__Heartbeat *msg)
     msg->n_hear_age_ms = (size_t)n;
     msg->hear_age_ms = ages;
     msg->state_version = c->state_version;
-    msg->config_hash.data = (uint8_t *)c->conf->sha256;
-    msg->config_hash.len = 8;
+    confgen_fill(c, msg);
     msg->leaving = c->leaving;
     msg->cluster_stop = c->cluster_stop;
     msg->toratio = c->toratio;
@@ -96,7 +96,7 @@ static void hb_rx(void *arg, int server, int path, const Clp__Envelope *env)
                  c->conf->servers[server].name);
         c->cluster_stop = true;
     }
-    rc_note_briefs(c, server, env->incarnation, hb);
+    confgen_note(c, server, env->incarnation, hb); /* and the group briefs to rc */
 }
 
 /* ---- network partition ---- */
@@ -362,6 +362,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     rc_tick(c, now);
     rm_tick(c, now);
     view_publish_tick(c, now);
+    confgen_tick(c, now);
     if (c->leave_at && now >= c->leave_at) {
         c->leave_at = 0;
         clp_daemon_exit_loop(c->d);

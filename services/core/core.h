@@ -72,6 +72,12 @@ typedef struct core {
     uint64_t published_at;
     uint64_t leave_at; /* when the leaving announcement has been sent long enough */
 
+    /* configuration generations and reloads (confgen.c) */
+    uint64_t conf_differs;             /* peers whose heartbeats announce another configuration */
+    uint64_t conf_gen[NM_MAX_SERVERS]; /* generation each peer announced */
+    uint64_t reload_until;             /* a reload is pending until then (0: none) */
+    bool reload_exit;                  /* left the loop for a reload: exit CLP_EXIT_RELOAD */
+
     /* counters */
     unsigned long n_np_runs, n_np_lost, n_servers_down;
 } core_t;

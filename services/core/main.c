@@ -2,7 +2,8 @@
  * clusterpro: the cluster core. Wiring only: common daemon start-up (with the
  * core's request table), the core <-> core port (29001/TCP, CURVE), the core
  * modules, the loop, tear-down in reverse. SIGTERM stops the local groups
- * (failing them over) before the process leaves.
+ * (failing them over) before the process leaves; a reload (confgen.c) leaves
+ * them as they are and exits with CLP_EXIT_RELOAD for the restarter.
  */
 #define CLP_LOG_TAG "core"
 #include "clp_daemon.h"
@@ -42,8 +43,13 @@ int main(int argc, char **argv)
     d.status_fn = core_status;
     d.status_arg = &core;
     clp_daemon_run(&d);
-    CLP_ALERT(d.ev, "pm", 2);
+    bool reload = core.reload_exit;
+    if (reload) {
+        CLP_ALERT(d.ev, "pm", 26, "clusterpro");
+    } else {
+        CLP_ALERT(d.ev, "pm", 2);
+    }
     core_fini(&core);
     clp_daemon_fini(&d);
-    return 0;
+    return reload ? CLP_EXIT_RELOAD : 0;
 }

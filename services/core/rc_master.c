@@ -13,6 +13,7 @@
 #include "clp_log.h"
 #include "clp_time.h"
 #include "clp_xalloc.h"
+#include "confgen.h"
 #include "peer.h"
 #include "placement.h"
 #include "rc_int.h"
@@ -619,7 +620,10 @@ static void autostart(rc_t *rc, uint64_t now)
  * effects are in this server's view (state changes are announced at once). */
 static bool settled(const rc_t *rc, uint64_t now)
 {
-    return rc->master_since && now - rc->master_since >= 2ull * nm_interval_ms(rc->c->nm);
+    /* ...and while an up server runs another configuration generation, it
+     * decides nothing: group indices and placement rules may differ there. */
+    return rc->master_since && now - rc->master_since >= 2ull * nm_interval_ms(rc->c->nm) &&
+           !confgen_blocked(rc->c);
 }
 
 void rc_master_tick(rc_t *rc, uint64_t now)
@@ -638,7 +642,7 @@ void rc_master_tick(rc_t *rc, uint64_t now)
 void rc_master_server_up(rc_t *rc, int server)
 {
     rc->down_ok &= ~(1ull << server);
-    if (!rc_is_master(rc) || rc->c->suspended) {
+    if (!rc_is_master(rc) || rc->c->suspended || confgen_blocked(rc->c)) {
         return;
     }
     /* Failback: groups that prefer the returning server. */
@@ -819,9 +823,13 @@ void rc_deferred_tick(rc_t *rc, uint64_t now)
         if (ready) {
             dispatch_request(rc->c, d->req, d->env);
         } else if (now >= d->deadline) {
-            clp_srv_reply_error(d->req, -EAGAIN,
-                                "the cluster has no master server yet (servers are still "
-                                "starting or one just went down); try again");
+            clp_srv_reply_error(d->req, -EAGAIN, "%s",
+                                confgen_blocked(rc->c)
+                                    ? "servers run different configuration generations (a "
+                                      "configuration push is being applied, or a server missed "
+                                      "one): no group is placed until they agree; try again"
+                                    : "the cluster has no master server yet (servers are still "
+                                      "starting or one just went down); try again");
         } else {
             d->next = NULL;
             deferred_t **pp = &rc->deferred;

@@ -10,6 +10,7 @@
 
 #include "clp_time.h"
 #include "clp_xalloc.h"
+#include "confgen.h"
 #include "peer.h"
 #include "rc.h"
 #include "rm.h"
@@ -215,6 +216,12 @@ static Clp__ServerView *server_view(core_t *c, int k, bool local_only, uint64_t 
         sv->config_hash = fresh ? ns->config_hash : "";
         sv->config_generation = fresh ? ns->config_generation : 0;
         sv->state_age_ms = age;
+        if (nm_peer_state(c->nm, k) == NM_PEER_UP) {
+            /* what its heartbeats say, fresher than its last NodeState */
+            sv->config_generation = confgen_generation(c, k);
+            sv->config_differs = confgen_differs(c, k);
+            sv->caution = sv->caution || sv->config_differs;
+        }
     }
     return sv;
 }
@@ -243,13 +250,15 @@ void view_status(core_t *c, bool local_only, Clp__ClusterStatus *st)
     st->local_state = core_local_state(c);
     st->toratio = c->toratio;
     st->toratio_until_wall_ms = c->toratio_until_wall;
+    st->config_generation = c->conf->generation;
     int n = nm_n_servers(c->nm);
     st->n_servers = (size_t)n;
     st->servers = xcalloc((size_t)n + 1, sizeof(*st->servers));
     for (int k = 0; k < n; k++) {
         st->servers[k] = server_view(c, k, local_only, now);
-        if (st->servers[k]->config_hash[0] &&
-            strcmp(st->servers[k]->config_hash, c->conf->sha256) != 0) {
+        if ((st->servers[k]->config_hash[0] &&
+             strcmp(st->servers[k]->config_hash, c->conf->sha256) != 0) ||
+            st->servers[k]->config_differs) {
             st->config_mismatch = true;
         }
     }

@@ -328,6 +328,15 @@ static void handle_exit(svc_t *s, int status)
         kick(s->sup);
         return;
     }
+    if (s->state == ST_ONLINE && WIFEXITED(status) && WEXITSTATUS(status) == CLP_EXIT_RELOAD) {
+        /* It left on purpose to load a new configuration (clpcfctrl): no
+         * failure, no back-off, started again at once. */
+        clp_info("service %s: pid %d left to reload its configuration: starting it again",
+                 s->m->name, (int)old);
+        spawn_service(s);
+        kick(s->sup);
+        return;
+    }
     bool was_starting = s->state == ST_STARTING;
     clp_warn("service %s: pid %d %s (%s for %llu ms)", s->m->name, (int)old, what,
              st_names[s->state], (unsigned long long)uptime);

@@ -1,0 +1,181 @@
+/*
+ * confgen: configuration generations in heartbeats, and reloads (see
+ * confgen.h).
+ */
+#define CLP_LOG_TAG "confgen"
+#include "confgen.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clp_log.h"
+#include "clp_time.h"
+#include "clp_xalloc.h"
+#include "peer.h"
+#include "rc.h"
+#include "rc_int.h"
+
+#define HASH_BYTES 8
+
+void confgen_fill(core_t *c, Clp__Heartbeat *msg)
+{
+    msg->config_hash.data = (uint8_t *)c->conf->sha256;
+    msg->config_hash.len = HASH_BYTES;
+    msg->config_generation = c->conf->generation;
+}
+
+/* Group states of server k by name, from its last NodeState, as briefs with
+ * this server's group indices. */
+static void briefs_by_name(core_t *c, int k, uint64_t incarnation)
+{
+    uint64_t age = 0;
+    const Clp__NodeState *ns = peer_state(c->peer, k, &age);
+    if (!ns) {
+        return; /* nothing known by name yet: keep what was known */
+    }
+    size_t n = c->conf->n_groups;
+    Clp__GroupBrief *b = xcalloc(n + 1, sizeof(*b));
+    Clp__GroupBrief **p = xcalloc(n + 1, sizeof(*p));
+    size_t used = 0;
+    for (size_t i = 0; i < ns->n_groups; i++) {
+        const Clp__GroupStatus *gs = ns->groups[i];
+        if (gs->state == CLP__GROUP_STATE__GROUP_OFFLINE) {
+            continue;
+        }
+        for (size_t g = 0; g < n && used < n; g++) {
+            if (strcmp(c->conf->groups[g].name, gs->name) == 0) {
+                clp__group_brief__init(&b[used]);
+                b[used].index = (uint32_t)g;
+                b[used].state = gs->state;
+                p[used] = &b[used];
+                used++;
+                break;
+            }
+        }
+    }
+    Clp__Heartbeat hb = CLP__HEARTBEAT__INIT;
+    hb.n_groups = used;
+    hb.groups = p;
+    rc_note_briefs(c, k, incarnation, &hb);
+    free(p);
+    free(b);
+}
+
+void confgen_note(core_t *c, int server, uint64_t incarnation, const Clp__Heartbeat *hb)
+{
+    if (server < 0 || server >= NM_MAX_SERVERS || server == c->self) {
+        return;
+    }
+    bool differs = false;
+    if (hb->config_hash.len >= HASH_BYTES) {
+        differs = memcmp(hb->config_hash.data, c->conf->sha256, HASH_BYTES) != 0 ||
+                  hb->config_generation != c->conf->generation;
+    }
+    uint64_t bit = 1ull << server;
+    bool was = (c->conf_differs & bit) != 0;
+    c->conf_gen[server] = hb->config_generation;
+    if (differs != was) {
+        const char *name = c->conf->servers[server].name;
+        char theirs[24], mine[24];
+        snprintf(theirs, sizeof(theirs), "%" PRIu64, hb->config_generation);
+        snprintf(mine, sizeof(mine), "%lu", c->conf->generation);
+        if (differs) {
+            c->conf_differs |= bit;
+            clp_warn("server %s runs configuration generation %s (clp.conf %.*s...), this server "
+                     "generation %s (%.*s...): its groups are read by name and no placement "
+                     "decision is taken until they agree",
+                     name, theirs, HASH_BYTES, (const char *)hb->config_hash.data, mine, HASH_BYTES,
+                     c->conf->sha256);
+            CLP_ALERT(c->d->ev, "cfmgr", 10, name, theirs, mine);
+        } else {
+            c->conf_differs &= ~bit;
+            clp_info("server %s runs the same configuration as this server again (generation %s)",
+                     name, mine);
+            CLP_ALERT(c->d->ev, "cfmgr", 11, name, mine);
+        }
+        core_state_changed(c);
+    }
+    if (differs) {
+        briefs_by_name(c, server, incarnation);
+    } else {
+        rc_note_briefs(c, server, incarnation, hb);
+    }
+}
+
+bool confgen_differs(const core_t *c, int k)
+{
+    return k >= 0 && k < NM_MAX_SERVERS && ((c->conf_differs >> k) & 1u);
+}
+
+uint64_t confgen_generation(const core_t *c, int k)
+{
+    return k == c->self ? c->conf->generation : c->conf_gen[k];
+}
+
+bool confgen_blocked(const core_t *c)
+{
+    return (c->conf_differs & nm_up_mask(c->nm) & ~(1ull << c->self)) != 0;
+}
+
+/* ---- reload ---- */
+
+static bool rc_idle(const core_t *c)
+{
+    const rc_t *rc = c->rc;
+    if (!rc) {
+        return true;
+    }
+    for (size_t i = 0; i < rc->n_rsc; i++) {
+        if (rc->rsc[i].child) {
+            return false;
+        }
+    }
+    for (size_t g = 0; g < rc->n_grp; g++) {
+        const grt_t *G = &rc->grp[g];
+        if (G->op != LOP_NONE || G->mop || G->local == CLP__GROUP_STATE__GROUP_ONLINE_PENDING ||
+            G->local == CLP__GROUP_STATE__GROUP_OFFLINE_PENDING) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int confgen_reload(core_t *c, const char *who, char *why, size_t n)
+{
+    if (c->stopping || c->fenced) {
+        snprintf(why, n, "the cluster service is stopping on this server");
+        return -EBUSY;
+    }
+    clp_info("reload requested by %s: leaving without stopping anything once no group "
+             "operation runs (within %d s)",
+             who, CONFGEN_RELOAD_WAIT_MS / 1000);
+    c->reload_until = clp_mono_ms() + CONFGEN_RELOAD_WAIT_MS;
+    confgen_tick(c, clp_mono_ms());
+    return 0;
+}
+
+void confgen_tick(core_t *c, uint64_t now)
+{
+    if (!c->reload_until || c->reload_exit) {
+        return;
+    }
+    if (c->stopping || c->fenced) {
+        c->reload_until = 0;
+        return;
+    }
+    if (!rc_idle(c)) {
+        if (now >= c->reload_until) {
+            clp_warn("reload given up: group operations kept running for %d s",
+                     CONFGEN_RELOAD_WAIT_MS / 1000);
+            c->reload_until = 0;
+        }
+        return;
+    }
+    clp_info("leaving for a reload: groups and resources stay as they are; the restarter "
+             "starts the cluster service again with the new configuration");
+    c->reload_exit = true;
+    clp_daemon_exit_loop(c->d);
+}
