@@ -509,6 +509,10 @@ void trn_rexec_on_request(void *arg, clp_srv_req_t *req, const Clp__Envelope *en
                                 d->server, addr);
             return;
         }
+        if (strcmp(user, "cluster") == 0 && r->requester && r->requester[0]) {
+            /* a cluster server passing a request on (WebManager): name its origin */
+            snprintf(addr, sizeof(addr), "%.60s", r->requester);
+        }
     } else {
         /* the local ipc endpoint (WebManager, local tools): it names the requester */
         snprintf(addr, sizeof(addr), "%.60s",

@@ -12,6 +12,8 @@
  *        to the local core, which hands them to the master (clpgrp, clprsc)
  *   monitor suspend/resume/dummy failure                MonitorRequest per server (clpmonctrl)
  *   toratio set/reset                                   ClusterRequest per server (clptoratio)
+ *   scripts/run                                         RexecRequest SCRIPT to the target
+ *        server's clusterpro_trn (clprexec --script), answered when the script ends
  * The reply comes when every target has accepted or refused the request (the
  * operation itself goes on; the status shows its progress), or after a
  * timeout, with one result per target. A failure is recorded as the apisv
@@ -27,6 +29,7 @@
 #include <string.h>
 
 #include "clp_log.h"
+#include "clp_rexec.h"
 #include "clp_xalloc.h"
 #include "web_api.h"
 #include "web_call.h"
@@ -574,14 +577,105 @@ void api_post_toratio_reset(web_req_t *r)
     toratio_all(r, &toratio_reset_op, 1, 0);
 }
 
+/* ---- scripts/run: clprexec --script through the target server's trn ---- */
+
+typedef struct {
+    web_req_t *r;
+    char server[CLP_NAME_MAX];
+} script_run_t;
+
+/* The server named by target: a server name, or an address of one of its LAN
+ * devices (the reference's "server IP"); NULL when none. */
+static const clp_server_t *script_target(const clp_conf_t *c, const char *target)
+{
+    const clp_server_t *s = clp_conf_server(c, target);
+    for (size_t i = 0; !s && i < c->n_servers; i++) {
+        for (size_t d = 0; d < c->servers[i].n_devices; d++) {
+            const clp_device_t *dev = &c->servers[i].devices[d];
+            if (strcmp(dev->type, "lan") == 0 && dev->info && strcmp(dev->info, target) == 0) {
+                s = &c->servers[i];
+                break;
+            }
+        }
+    }
+    return s;
+}
+
+static void on_script_done(void *arg, const Clp__Envelope *rep, int status, const char *err)
+{
+    script_run_t *sr = arg;
+    web_req_t *r = sr->r;
+    bool ok = false;
+    const char *msg = err && err[0] ? err : "the request failed";
+    const char *output = "";
+    int exit_status = -1;
+    int http = status == -EPROTO ? 409 : 503;
+    if (rep && rep->payload_case == CLP__ENVELOPE__PAYLOAD_REXEC_REPLY) {
+        ok = rep->rexec_reply->ok;
+        msg = rep->rexec_reply->message;
+        output = rep->rexec_reply->output;
+        exit_status = rep->rexec_reply->exit_status;
+        http = ok ? 200 : 409;
+    } else if (rep) {
+        msg = "unexpected reply";
+    }
+    struct evbuffer *b = evbuffer_new();
+    wj_t j;
+    wj_init(&j, b);
+    wj_obj(&j, NULL);
+    wj_obj(&j, "result");
+    wj_int(&j, "code", http == 200 ? 0 : http);
+    wj_str(&j, "message", msg);
+    wj_end(&j);
+    wj_arr(&j, "results");
+    wj_obj(&j, NULL);
+    wj_str(&j, "server", sr->server);
+    wj_bool(&j, "ok", ok);
+    wj_str(&j, "message", msg);
+    wj_int(&j, "exitCode", exit_status);
+    wj_str(&j, "output", output);
+    wj_end(&j);
+    wj_end(&j);
+    wj_end(&j);
+    evbuffer_add(b, "\n", 1);
+    free(sr);
+    web_reply(r, http, "application/json; charset=utf-8", b);
+}
+
 void api_post_scripts_run(web_req_t *r)
 {
+    const clp_conf_t *c = r->w->d->conf;
     const char *script = wjv_get_str(r->body, "script");
-    if (!script || !script[0] || strchr(script, '/') || strcmp(script, "..") == 0) {
-        web_reply_error(r, 400, "\"script\" must name a file in work/rexec/");
+    const char *target = wjv_get_str(r->body, "target");
+    const wjv_t *timeout = wjv_get(r->body, "timeout");
+    char err[300];
+    if (clp_rexec_check_script_name(script, err, sizeof(err)) < 0) {
+        web_reply_error(r, 400, "\"script\" must name a file in work/rexec/: %s", err);
         return;
     }
-    web_reply_error(r, 501,
-                    "scripts/run needs the clprexec service of clusterpro_trn, which "
-                    "this version does not have yet");
+    const clp_server_t *s = target ? script_target(c, target) : clp_conf_server(c, r->w->d->server);
+    if (!s) {
+        web_reply_error(r, 400, "\"target\" must be a server of the cluster (its name or address)");
+        return;
+    }
+    if (timeout && (timeout->kind != WJV_NUM || timeout->num != floor(timeout->num) ||
+                    timeout->num < 1 || timeout->num > CLP_REXEC_WAIT_MAX_S)) {
+        web_reply_error(r, 400, "\"timeout\" must be a whole number of seconds from 1 to %d",
+                        CLP_REXEC_WAIT_MAX_S);
+        return;
+    }
+    uint32_t wait_ms = (uint32_t)(timeout ? timeout->num : CLP_REXEC_WAIT_DEFAULT_S) * 1000u;
+    script_run_t *sr = xcalloc(1, sizeof(*sr));
+    sr->r = r;
+    snprintf(sr->server, sizeof(sr->server), "%s", s->name);
+    Clp__RexecRequest rr = CLP__REXEC_REQUEST__INIT;
+    rr.op = CLP__REXEC_REQUEST__OP__SCRIPT;
+    rr.script = (char *)script;
+    rr.wait_ms = wait_ms;
+    rr.requester = r->client;
+    Clp__Envelope env = CLP__ENVELOPE__INIT;
+    env.payload_case = CLP__ENVELOPE__PAYLOAD_REXEC_REQUEST;
+    env.rexec_request = &rr;
+    clp_info("script %s on %s requested by %s(IP=%s)", script, s->name, web_via(r), r->client);
+    web_call_trn(r->w, s->name, &env, (int)wait_ms + 1000, on_script_done, sr);
 }
