@@ -151,6 +151,7 @@ typedef struct {
     char *comment;
     int survive;
     int bmc_port;        /* bmc/port (IPMI over LAN), default 623 */
+    int bmc_cipher;      /* bmc/cipher: IPMI v2 cipher suite, -1 = let ipmitool choose */
     clp_device_t *devices;
     size_t n_devices;
     char servergroup[CLP_NAME_MAX]; /* "" when in none */

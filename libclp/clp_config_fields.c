@@ -297,6 +297,7 @@ const clp_field_t clp_server_fields[] = {
     SF("priority", priority, CLP_DEF_PRESET, RANGE(0, CLP_MAX_SERVERS - 1, ""), "server priority"),
     SF("survive", survive, 0, BOOL01, "survive flag"),
     SF("bmc/port", bmc_port, 623, PORT, "BMC port"),
+    SF("bmc/cipher", bmc_cipher, -1, RANGE(0, 17, ""), "BMC cipher suite"),
 };
 const size_t clp_n_server_fields = N(clp_server_fields);
 

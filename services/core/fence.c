@@ -212,8 +212,12 @@ static int bmc_self(fence_t *f, const char *what)
     const clp_server_t *s = &f->conf->servers[f->self];
     const char *ip = clp_conf_bmc_addr(s);
     if (ip) {
-        snprintf(cmd, sizeof(cmd), "ipmitool -I lanplus -H '%s' -p %d -U '%s' -P '%s' %s", ip,
-                 s->bmc_port, clp_params_str(&s->params, "bmc/user", ""),
+        char cipher[16] = "";
+        if (s->bmc_cipher >= 0) {
+            snprintf(cipher, sizeof(cipher), " -C %d", s->bmc_cipher);
+        }
+        snprintf(cmd, sizeof(cmd), "ipmitool -I lanplus -H '%s' -p %d%s -U '%s' -P '%s' %s", ip,
+                 s->bmc_port, cipher, clp_params_str(&s->params, "bmc/user", ""),
                  clp_params_str(&s->params, "bmc/password", ""), what);
     } else {
         snprintf(cmd, sizeof(cmd), "ipmitool %s", what);
@@ -281,14 +285,19 @@ int fence_execute(fence_t *f, fence_action_t a, const char *reason)
 static int ipmitool(const clp_server_t *s, const char *ip, const char *const *words, char *out,
                     size_t outn)
 {
-    char port[16];
+    char port[16], cipher[16];
     snprintf(port, sizeof(port), "%d", s->bmc_port);
+    snprintf(cipher, sizeof(cipher), "%d", s->bmc_cipher);
     const char *argv[32] = {
         "ipmitool", "-I", "lanplus", "-H", ip, "-p", port, "-U",
         clp_params_str(&s->params, "bmc/user", ""), "-P",
         clp_params_str(&s->params, "bmc/password", ""), "-R", "1", "-N", "1",
     };
     int argc = 15;
+    if (s->bmc_cipher >= 0) {
+        argv[argc++] = "-C";
+        argv[argc++] = cipher;
+    }
     for (int i = 0; words[i] && argc < 31; i++) {
         argv[argc++] = words[i];
     }
