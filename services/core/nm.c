@@ -20,6 +20,7 @@ typedef struct {
     uint64_t incarnation;
     uint64_t incarnation_seen; /* when this incarnation was first heard */
     uint32_t hears_me;
+    uint64_t up_since; /* when it last came up (its hears_me is stale until it hears us) */
     bool leaving;
     bool cluster_stop;
     bool announce_up;
@@ -189,6 +190,7 @@ void nm_rx(nm_t *nm, int server, int path, uint64_t now, const nm_hb_info_t *inf
     }
     if (p->state == NM_PEER_DOWN) {
         p->state = NM_PEER_UP;
+        p->up_since = now;
         p->announce_up = true;
     }
 }
@@ -203,7 +205,10 @@ static bool peer_lost(const nm_t *nm, const peer_t *p, uint64_t now)
     if (p->hears_me == NM_NEVER) {
         return now - p->incarnation_seen >= t && now - nm->start >= t;
     }
-    return p->hears_me >= t;
+    /* A server that just came back (a healed partition) still reports how
+     * long it went without hearing us until our beats reach it: a one-way
+     * cut only when it has been up a whole timeout and still does not. */
+    return p->hears_me >= t && now - p->up_since >= t;
 }
 
 static int push(nm_event_t *out, int max, int *n, nm_event_kind_t kind, int server, int path,

@@ -203,6 +203,56 @@ static void test_one_way_cut(void **state)
     nm_destroy(&nm);
 }
 
+/* A partition heals: b was declared down; its first beats still say it has
+ * not heard us for a long time (it has not received ours yet). That is no
+ * loss: no flapping up/down. A one-way cut that lasts is still found. */
+static void test_heal_is_not_a_one_way_cut(void **state)
+{
+    uint64_t t = 1000;
+    nm_t *nm = nm_new(conf, 0, t);
+    run(nm, &t, 2000, 0x6, 0x3, NM_EV_SYNC_DONE, NULL);
+    nm_set_local_state(nm, CLP__SERVER_STATE__SERVER_ONLINE);
+    run(nm, &t, 3200, 0x4, 0x3, NM_EV_NEED_NP, NULL);
+    nm_np_result(nm, 0x2, true, t);
+    assert_int_equal(run(nm, &t, 3400, 0x4, 0x3, NM_EV_SERVER_DOWN, NULL), 1);
+    /* heal at 5000: b's hears_me is stale (4000 ms) for its first 300 ms */
+    int up = 0, needs = 0, downs = 0;
+    for (t = 5000; t <= 8000; t += 10) {
+        if (t % 100 == 0) {
+            nm_hb_info_t i = info(CLP__SERVER_STATE__SERVER_ONLINE, 101, t < 5300 ? 4000 : 50);
+            nm_rx(nm, 1, 0, t, &i);
+            nm_rx(nm, 1, 1, t, &i);
+            nm_hb_info_t i2 = info(CLP__SERVER_STATE__SERVER_ONLINE, 102, 50);
+            nm_rx(nm, 2, 0, t, &i2);
+        }
+        int n = nm_tick(nm, t, ev, 64);
+        for (int k = 0; k < n; k++) {
+            up += ev[k].kind == NM_EV_SERVER_UP && ev[k].server == 1;
+            needs += ev[k].kind == NM_EV_NEED_NP && (ev[k].mask & 0x2);
+            downs += ev[k].kind == NM_EV_SERVER_DOWN;
+        }
+    }
+    assert_int_equal(up, 1);
+    assert_int_equal(needs, 0);
+    assert_int_equal(downs, 0);
+    assert_int_equal(nm_peer_state(nm, 1), NM_PEER_UP);
+    /* from now on b never hears us again: a one-way cut, found once */
+    for (; t <= 10000; t += 10) {
+        if (t % 100 == 0) {
+            nm_hb_info_t i = info(CLP__SERVER_STATE__SERVER_ONLINE, 101, (uint32_t)(t - 8000));
+            nm_rx(nm, 1, 0, t, &i);
+            nm_hb_info_t i2 = info(CLP__SERVER_STATE__SERVER_ONLINE, 102, 50);
+            nm_rx(nm, 2, 0, t, &i2);
+        }
+        int n = nm_tick(nm, t, ev, 64);
+        for (int k = 0; k < n; k++) {
+            needs += ev[k].kind == NM_EV_NEED_NP && (ev[k].mask & 0x2);
+        }
+    }
+    assert_int_equal(needs, 1);
+    nm_destroy(&nm);
+}
+
 static void test_leaving_goes_down_at_once(void **state)
 {
     uint64_t t = 1000;
@@ -299,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_one_path_lost_is_not_a_loss),
         cmocka_unit_test(test_loss_needs_np_then_down),
         cmocka_unit_test(test_one_way_cut),
+        cmocka_unit_test(test_heal_is_not_a_one_way_cut),
         cmocka_unit_test(test_leaving_goes_down_at_once),
         cmocka_unit_test(test_delay_warning),
         cmocka_unit_test(test_master_and_ratio),
