@@ -171,9 +171,8 @@ static void handle_np(ctx_t *c, struct evhttp_request *req, bool hold)
     char why[512];
     witness_req_t r;
     if (witness_parse(body, len, &r, why, sizeof(why)) < 0) {
-        logf_("refused a malformed request from %s: %s", evhttp_request_get_host(req)
-                                                             ? evhttp_request_get_host(req)
-                                                             : "?", why);
+        logf_("refused a malformed request from %s: %s",
+              evhttp_request_get_host(req) ? evhttp_request_get_host(req) : "?", why);
         reply(req, 400, "Bad Request", "lose: malformed request");
         return;
     }
@@ -255,10 +254,10 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"key", required_argument, NULL, 'k'},     {"listen", required_argument, NULL, 'l'},
-        {"port", required_argument, NULL, 'p'},    {"state", required_argument, NULL, 's'},
-        {"window", required_argument, NULL, 'w'},  {"pidfile", required_argument, NULL, 'P'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"key", required_argument, NULL, 'k'},    {"listen", required_argument, NULL, 'l'},
+        {"port", required_argument, NULL, 'p'},   {"state", required_argument, NULL, 's'},
+        {"window", required_argument, NULL, 'w'}, {"pidfile", required_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     static ctx_t c;
     const char *key_args[MAX_KEYS];

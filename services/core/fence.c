@@ -50,9 +50,9 @@ struct fence {
 fence_action_t fence_from_npaction(int code)
 {
     static const fence_action_t map[] = {
-        FENCE_NONE,       FENCE_STOP_SERVICE, FENCE_SHUTDOWN,  FENCE_REBOOT,
-        FENCE_SYSRQ_PANIC, FENCE_KA_RESET,    FENCE_KA_PANIC,  FENCE_BMC_RESET,
-        FENCE_BMC_POWEROFF, FENCE_BMC_CYCLE,  FENCE_BMC_NMI,   FENCE_IOFENCE,
+        FENCE_NONE,         FENCE_STOP_SERVICE, FENCE_SHUTDOWN, FENCE_REBOOT,
+        FENCE_SYSRQ_PANIC,  FENCE_KA_RESET,     FENCE_KA_PANIC, FENCE_BMC_RESET,
+        FENCE_BMC_POWEROFF, FENCE_BMC_CYCLE,    FENCE_BMC_NMI,  FENCE_IOFENCE,
     };
     if (code < 0 || code >= (int)(sizeof(map) / sizeof(map[0]))) {
         return FENCE_SHUTDOWN;
@@ -289,9 +289,21 @@ static int ipmitool(const clp_server_t *s, const char *ip, const char *const *wo
     snprintf(port, sizeof(port), "%d", s->bmc_port);
     snprintf(cipher, sizeof(cipher), "%d", s->bmc_cipher);
     const char *argv[32] = {
-        "ipmitool", "-I", "lanplus", "-H", ip, "-p", port, "-U",
-        clp_params_str(&s->params, "bmc/user", ""), "-P",
-        clp_params_str(&s->params, "bmc/password", ""), "-R", "1", "-N", "1",
+        "ipmitool",
+        "-I",
+        "lanplus",
+        "-H",
+        ip,
+        "-p",
+        port,
+        "-U",
+        clp_params_str(&s->params, "bmc/user", ""),
+        "-P",
+        clp_params_str(&s->params, "bmc/password", ""),
+        "-R",
+        "1",
+        "-N",
+        "1",
     };
     int argc = 15;
     if (s->bmc_cipher >= 0) {
@@ -372,8 +384,8 @@ int fence_bmc_remote(const clp_conf_t *conf, int server, const char *action, cha
     for (int i = 0;; i++) {
         rc = ipmitool(s, ip, status, out, sizeof(out));
         if (rc == 0 && strstr(out, "Power is off")) {
-            snprintf(why, n, "BMC %s:%d of server %s: power off done, the chassis power is off",
-                     ip, s->bmc_port, s->name);
+            snprintf(why, n, "BMC %s:%d of server %s: power off done, the chassis power is off", ip,
+                     s->bmc_port, s->name);
             return 0;
         }
         if (i % 8 == 0) {
@@ -418,7 +430,8 @@ static void force_stop_done(void *arg, int status, const char *output, int elaps
         clp_warn("forced stop of server %s done in %d ms: %s", name, elapsed_ms, why);
     } else {
         clp_error("forced stop of server %s failed after %d ms: %s; its groups are not failed "
-                  "over", name, elapsed_ms, why);
+                  "over",
+                  name, elapsed_ms, why);
         if (f->ev) {
             CLP_ALERT(f->ev, "rc", 420 + a, name);
             CLP_ALERT(f->ev, "rc", 433, name);
@@ -454,12 +467,13 @@ int fence_force_stop(fence_t *f, int server, fence_stop_done_fn done, void *arg)
     if (f->ev) {
         CLP_ALERT(f->ev, "rc", 400 + a, name);
     }
-    st->child = child_run_fn(f->base, force_stop_body, st, f->conf->cluster.forcestop_timeout_s * 1000,
-                             NULL, force_stop_done, st);
+    st->child =
+        child_run_fn(f->base, force_stop_body, st, f->conf->cluster.forcestop_timeout_s * 1000,
+                     NULL, force_stop_done, st);
     if (!st->child) {
         int e = errno;
-        clp_error("forced stop of server %s cannot start: %s; its groups are not failed over",
-                  name, strerror(e));
+        clp_error("forced stop of server %s cannot start: %s; its groups are not failed over", name,
+                  strerror(e));
         if (f->ev) {
             CLP_ALERT(f->ev, "rc", 420 + a, name);
             CLP_ALERT(f->ev, "rc", 433, name);

@@ -26,8 +26,8 @@ struct clp_evclient;
  * fence_from_npaction). */
 typedef enum {
     FENCE_NONE = 0,
-    FENCE_STOP_SERVICE,  /* stop the cluster service on this server */
-    FENCE_SHUTDOWN,      /* stop the service and shut the OS down */
+    FENCE_STOP_SERVICE, /* stop the cluster service on this server */
+    FENCE_SHUTDOWN,     /* stop the service and shut the OS down */
     FENCE_REBOOT,
     FENCE_SYSRQ_PANIC,
     FENCE_KA_RESET,
@@ -74,8 +74,7 @@ const char *fence_platform(const fence_t *f, const char *key);
  * child. action: "off", "cycle", "reset" or "diag" (NMI). After "off" it asks
  * the BMC until the chassis reports the power off (a BMC may answer before the
  * power is cut). Returns 0 on success, -errno with the reason in why. */
-int fence_bmc_remote(const clp_conf_t *conf, int server, const char *action, char *why,
-                     size_t n);
+int fence_bmc_remote(const clp_conf_t *conf, int server, const char *action, char *why, size_t n);
 
 /* ---- forced stop before a takeover (cluster/forcestop/use) ----
  *

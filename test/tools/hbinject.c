@@ -181,8 +181,8 @@ static int send_forged(int fd, const char *src, const char *dst, int port, const
     memcpy(pkt + sizeof(*ip) + sizeof(*udp), payload, len);
     struct sockaddr_in to = {.sin_family = AF_INET};
     to.sin_addr.s_addr = ip->daddr;
-    if (sendto(fd, pkt, sizeof(*ip) + sizeof(*udp) + len, 0, (struct sockaddr *)&to,
-               sizeof(to)) < 0) {
+    if (sendto(fd, pkt, sizeof(*ip) + sizeof(*udp) + len, 0, (struct sockaddr *)&to, sizeof(to)) <
+        0) {
         return -errno;
     }
     return 0;
@@ -311,13 +311,13 @@ static int int_arg(const char *s, int lo, int hi, int *out)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"src", required_argument, NULL, 's'},     {"dst", required_argument, NULL, 'd'},
-        {"port", required_argument, NULL, 'p'},    {"count", required_argument, NULL, 'n'},
-        {"timeout", required_argument, NULL, 't'}, {"out", required_argument, NULL, 'o'},
-        {"in", required_argument, NULL, 'i'},      {"repeat", required_argument, NULL, 'r'},
+        {"src", required_argument, NULL, 's'},      {"dst", required_argument, NULL, 'd'},
+        {"port", required_argument, NULL, 'p'},     {"count", required_argument, NULL, 'n'},
+        {"timeout", required_argument, NULL, 't'},  {"out", required_argument, NULL, 'o'},
+        {"in", required_argument, NULL, 'i'},       {"repeat", required_argument, NULL, 'r'},
         {"interval", required_argument, NULL, 'I'}, {"cluster", required_argument, NULL, 'c'},
-        {"sender", required_argument, NULL, 'S'},  {"path", required_argument, NULL, 'P'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"sender", required_argument, NULL, 'S'},   {"path", required_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     if (argc < 2) {
         usage(stderr);

@@ -196,23 +196,22 @@ static void test_sample_stopped(void **state)
     add_resource(&m, 0, "exec1", "exec", CLP__GROUP_STATE__GROUP_OFFLINE, "");
     add_monitor(&m, "userw", "userw", CLP__MONITOR_STATE__MON_OFFLINE);
     char *got = render(&m, STATUS, false);
-    expect_text(got,
-                " ========================  CLUSTER STATUS  ===========================\n"
-                "  Cluster : cluster-x600\n"
-                "  <server>\n"
-                "   *116rhel94 .......: Offline\n"
-                "      lankhb1        : Offline          Kernel Mode LAN Heartbeat\n"
-                "      pingnp1        : Offline          ping resolution\n"
-                "    117rhel94 .......: Offline\n"
-                "      lankhb1        : Offline          Kernel Mode LAN Heartbeat\n"
-                "      pingnp1        : Offline          ping resolution\n"
-                "  <group>\n"
-                "    failover1 .......: Offline\n"
-                "      current        : None\n"
-                "      exec1          : Offline\n"
-                "  <monitor>\n"
-                "    userw            : Offline\n"
-                " =====================================================================\n");
+    expect_text(got, " ========================  CLUSTER STATUS  ===========================\n"
+                     "  Cluster : cluster-x600\n"
+                     "  <server>\n"
+                     "   *116rhel94 .......: Offline\n"
+                     "      lankhb1        : Offline          Kernel Mode LAN Heartbeat\n"
+                     "      pingnp1        : Offline          ping resolution\n"
+                     "    117rhel94 .......: Offline\n"
+                     "      lankhb1        : Offline          Kernel Mode LAN Heartbeat\n"
+                     "      pingnp1        : Offline          ping resolution\n"
+                     "  <group>\n"
+                     "    failover1 .......: Offline\n"
+                     "      current        : None\n"
+                     "      exec1          : Offline\n"
+                     "  <monitor>\n"
+                     "    userw            : Offline\n"
+                     " =====================================================================\n");
     free(got);
 }
 
@@ -228,19 +227,18 @@ static void test_sample_online_truncated(void **state)
     add_resource(&m, 0, "exec", "exec", CLP__GROUP_STATE__GROUP_ONLINE, "mariadb-sss-0");
     add_monitor(&m, "mysqlw", "mysqlw", CLP__MONITOR_STATE__MON_NORMAL);
     char *got = render(&m, STATUS, false);
-    expect_text(got,
-                " ========================  CLUSTER STATUS  ===========================\n"
-                "  Cluster : mariadb-sss-0\n"
-                "  <server>\n"
-                "   *mariadb-sss-0 ...: Online\n"
-                "      lanhb1         : Normal           LAN Heartbeat\n"
-                "  <group>\n"
-                "    container-recove : Online\n"
-                "      current        : mariadb-sss-0\n"
-                "      exec           : Online\n"
-                "  <monitor>\n"
-                "    mysqlw           : Normal\n"
-                " =====================================================================\n");
+    expect_text(got, " ========================  CLUSTER STATUS  ===========================\n"
+                     "  Cluster : mariadb-sss-0\n"
+                     "  <server>\n"
+                     "   *mariadb-sss-0 ...: Online\n"
+                     "      lanhb1         : Normal           LAN Heartbeat\n"
+                     "  <group>\n"
+                     "    container-recove : Online\n"
+                     "      current        : mariadb-sss-0\n"
+                     "      exec           : Online\n"
+                     "  <monitor>\n"
+                     "    mysqlw           : Normal\n"
+                     " =====================================================================\n");
     free(got);
 }
 
@@ -258,16 +256,15 @@ static void test_sample_groupmap(void **state)
     add_group_on(&m, 1, "116rhel94", CLP__GROUP_STATE__GROUP_OFFLINE);
     add_group_on(&m, 1, "117rhel94", CLP__GROUP_STATE__GROUP_ONLINE);
     char *got = render(&m, GROUPMAP, false);
-    expect_text(got,
-                " ======================  GROUPMAP INFORMATION  =======================\n"
-                "  Cluster : cluster-x600\n"
-                "   *server0 : 116rhel94\n"
-                "    server1 : 117rhel94\n"
-                "\n"
-                "  --------------------------------------------------------------------\n"
-                "    server0 [o] : failover1[o]\n"
-                "    server1 [o] : failover2[o]\n"
-                " =====================================================================\n");
+    expect_text(got, " ======================  GROUPMAP INFORMATION  =======================\n"
+                     "  Cluster : cluster-x600\n"
+                     "   *server0 : 116rhel94\n"
+                     "    server1 : 117rhel94\n"
+                     "\n"
+                     "  --------------------------------------------------------------------\n"
+                     "    server0 [o] : failover1[o]\n"
+                     "    server1 [o] : failover2[o]\n"
+                     " =====================================================================\n");
     free(got);
 }
 

@@ -47,7 +47,7 @@ static void test_parse(void **state)
     /* what np_http.c sends, field for field */
     assert_int_equal(parse("cluster=c&server=s1&side=s1&ttl=1&t=2"), 0);
     assert_int_equal(parse("cluster=c&server=s1&side=s2&ttl=1&t=2"), -EINVAL); /* not in side */
-    assert_int_equal(parse("cluster=c&server=s1&side=s1&ttl=1"), -EINVAL);      /* no t */
+    assert_int_equal(parse("cluster=c&server=s1&side=s1&ttl=1"), -EINVAL);     /* no t */
     assert_int_equal(parse("cluster=c&server=s1&side=s1&ttl=x&t=2"), -EINVAL);
     assert_int_equal(parse("cluster=c&server=s1&side=s1&ttl=1&t=2&t=3"), -EINVAL);
     assert_int_equal(parse("cluster=c&server=s1&side=s1&ttl=1&t=2&x=1"), -EINVAL);
@@ -89,8 +89,7 @@ static void test_same_side_and_hold(void **state)
     /* renewals keep the lease: srv1 still loses after the first ttl */
     for (uint64_t now = 1000, t = WALL + 10; now <= 9000; now += 1000, t++) {
         witness_req_t h = req("c", "srv2", "srv2,srv3", 5000, t);
-        assert_int_equal(witness_decide(w, &h, true, now, WALL, why, sizeof(why)),
-                         WITNESS_SURVIVE);
+        assert_int_equal(witness_decide(w, &h, true, now, WALL, why, sizeof(why)), WITNESS_SURVIVE);
     }
     assert_int_equal(witness_decide(w, &s1, false, 13000, WALL, why, sizeof(why)), WITNESS_LOSE);
     /* a hold from outside the holding side loses and changes nothing */

@@ -213,13 +213,15 @@ static void side_text(const char (*side)[WITNESS_NAME_MAX], int n_side, char *ou
     }
 }
 
-witness_verdict_t witness_decide(witness_t *w, const witness_req_t *r, bool hold,
-                                 uint64_t now_mono, uint64_t now_wall, char *why, size_t n)
+witness_verdict_t witness_decide(witness_t *w, const witness_req_t *r, bool hold, uint64_t now_mono,
+                                 uint64_t now_wall, char *why, size_t n)
 {
     uint64_t skew = r->t > now_wall ? r->t - now_wall : now_wall - r->t;
     if (skew > w->window_ms) {
-        snprintf(why, n, "stale request from %s/%s: its clock is %" PRIu64 " ms off (window %" PRIu64
-                 " ms)", r->cluster, r->server, skew, w->window_ms);
+        snprintf(why, n,
+                 "stale request from %s/%s: its clock is %" PRIu64 " ms off (window %" PRIu64
+                 " ms)",
+                 r->cluster, r->server, skew, w->window_ms);
         return WITNESS_REFUSED;
     }
     seen_t *s = seen_of(w, r->cluster, r->server);
@@ -241,11 +243,10 @@ witness_verdict_t witness_decide(witness_t *w, const witness_req_t *r, bool hold
     char side[WITNESS_SIDE_MAX * WITNESS_NAME_MAX];
     uint64_t until = now_mono + (uint64_t)r->ttl_ms;
     if (l->until > now_mono) {
-        side_text((const char (*)[WITNESS_NAME_MAX])l->side, l->n_side, side, sizeof(side));
+        side_text((const char(*)[WITNESS_NAME_MAX])l->side, l->n_side, side, sizeof(side));
         if (!in_side(l, r->server)) {
             snprintf(why, n, "%s %s/%s: lose (the lease is held by %s for %" PRIu64 " ms more)",
-                     hold ? "hold" : "resolve", r->cluster, r->server, side,
-                     l->until - now_mono);
+                     hold ? "hold" : "resolve", r->cluster, r->server, side, l->until - now_mono);
             return WITNESS_LOSE;
         }
         if (until > l->until) {
@@ -258,7 +259,7 @@ witness_verdict_t witness_decide(witness_t *w, const witness_req_t *r, bool hold
     memcpy(l->side, r->side, sizeof(l->side));
     l->n_side = r->n_side;
     l->until = until;
-    side_text((const char (*)[WITNESS_NAME_MAX])l->side, l->n_side, side, sizeof(side));
+    side_text((const char(*)[WITNESS_NAME_MAX])l->side, l->n_side, side, sizeof(side));
     snprintf(why, n, "%s %s/%s: survive (lease granted to %s for %ld ms)",
              hold ? "hold" : "resolve", r->cluster, r->server, side, r->ttl_ms);
     return WITNESS_SURVIVE;
@@ -272,7 +273,7 @@ void witness_dump(const witness_t *w, uint64_t now_mono, FILE *out)
             continue;
         }
         char side[WITNESS_SIDE_MAX * WITNESS_NAME_MAX];
-        side_text((const char (*)[WITNESS_NAME_MAX])l->side, l->n_side, side, sizeof(side));
+        side_text((const char(*)[WITNESS_NAME_MAX])l->side, l->n_side, side, sizeof(side));
         fprintf(out, "%s %s %" PRIu64 "\n", l->cluster, side, l->until - now_mono);
     }
 }
@@ -285,7 +286,7 @@ int witness_save(const witness_t *w, uint64_t now_mono, uint64_t now_wall, FILE 
             continue;
         }
         char side[WITNESS_SIDE_MAX * WITNESS_NAME_MAX];
-        side_text((const char (*)[WITNESS_NAME_MAX])l->side, l->n_side, side, sizeof(side));
+        side_text((const char(*)[WITNESS_NAME_MAX])l->side, l->n_side, side, sizeof(side));
         fprintf(out, "lease %s %s %" PRIu64 "\n", l->cluster, side,
                 now_wall + (l->until - now_mono));
     }

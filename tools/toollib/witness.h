@@ -56,8 +56,8 @@ void witness_destroy(witness_t **w);
 
 /* Decides r. hold: a renewal. now_mono: the witness's monotonic clock (lease
  * times); now_wall: its wall clock (freshness of t). why gets a sentence. */
-witness_verdict_t witness_decide(witness_t *w, const witness_req_t *r, bool hold,
-                                 uint64_t now_mono, uint64_t now_wall, char *why, size_t n);
+witness_verdict_t witness_decide(witness_t *w, const witness_req_t *r, bool hold, uint64_t now_mono,
+                                 uint64_t now_wall, char *why, size_t n);
 
 /* Leases in force, one line each: "<cluster> <s1,s2,...> <ms left>". */
 void witness_dump(const witness_t *w, uint64_t now_mono, FILE *out);
