@@ -184,6 +184,8 @@ void clp_validate_resources(clp_ld_t *ld);
 void clp_validate_monitors(clp_ld_t *ld);
 /* clp_config_safety.c: configurations that load but would be dangerous to run. */
 void clp_validate_safety(clp_ld_t *ld);
+/* clp_config_rexec.c: cluster/rexec/clientlist entries, mrw category and keyword. */
+void clp_validate_rexec(clp_ld_t *ld);
 
 /* ---- stages ---- */
 

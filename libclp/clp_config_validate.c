@@ -551,5 +551,6 @@ void clp_config_validate(clp_ld_t *ld)
     clp_validate_resources(ld);
     clp_validate_monitors(ld);
     clp_validate_safety(ld);
+    clp_validate_rexec(ld);
     report_unsupported(ld);
 }

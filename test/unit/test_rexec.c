@@ -263,6 +263,69 @@ static void test_source_allowed(void **state)
     clp_conf_free(&c);
 }
 
+/* Loads conf_head with extra cluster elements and a monitor section; returns
+ * the number of errors (0 = loaded) and frees the model. */
+static size_t load_errors(const char *cluster_extra, const char *monitors, const char *want)
+{
+    size_t len = strlen(conf_head) + strlen(cluster_extra) + strlen(monitors) + 64;
+    char *buf = malloc(len), *xml = malloc(len + 64);
+    snprintf(buf, len, conf_head, cluster_extra);
+    char *end = strstr(buf, "</root>");
+    *end = '\0';
+    snprintf(xml, len + 64, "%s<monitor><types name=\"mrw\"/>%s</monitor></root>\n", buf, monitors);
+    clp_diag_t d = {0};
+    clp_conf_t *c = clp_conf_load_mem(xml, strlen(xml), "mem.conf", &d);
+    size_t n = d.n_errors;
+    bool seen = !want;
+    for (size_t i = 0; i < d.n; i++) {
+        seen = seen || strstr(d.items[i].message, want) != NULL;
+    }
+    if (!seen) {
+        clp_diag_print(stderr, &d);
+    }
+    assert_true(seen);
+    assert_true((c == NULL) == (n > 0));
+    clp_conf_free(&c);
+    clp_diag_free(&d);
+    free(buf);
+    free(xml);
+    return n;
+}
+
+#define MRW_FMT                                                                                    \
+    "<mrw "                                                                                        \
+    "name=\"mrw1\"><parameters><category>%s</category><keyword>%s</keyword></parameters></mrw>"
+
+static void test_config_checks(void **state)
+{
+    (void)state;
+    char *mon = malloc(4096);
+    char *k = repeat('k', CLP_REXEC_KEYWORD_MAX);
+    snprintf(mon, 4096, MRW_FMT, "app", k);
+    assert_int_equal(load_errors("", mon, NULL), 0); /* 1023 bytes: fine */
+    free(k);
+    k = repeat('k', CLP_REXEC_KEYWORD_MAX + 1);
+    snprintf(mon, 4096, MRW_FMT, "app", k);
+    assert_int_equal(load_errors("", mon, "the keyword is 1024 bytes long"), 1);
+    free(k);
+    snprintf(mon, 4096, MRW_FMT, "a.b", "x");
+    assert_int_equal(load_errors("", mon, "must not contain '.'"), 1);
+    snprintf(mon, 4096, MRW_FMT, "app", "x");
+    assert_int_equal(load_errors("<rexec><allowany>0</allowany><clientlist>"
+                                 "<ip name=\"10.0.0.0/8\"/><ip name=\"fd00::1\"/>"
+                                 "</clientlist></rexec>",
+                                 mon, NULL),
+                     0);
+    assert_int_equal(load_errors("<rexec><clientlist><ip name=\"10.0.0.300\"/></clientlist>"
+                                 "</rexec>",
+                                 mon, "not a valid IP address"),
+                     1);
+    assert_int_equal(load_errors("<rexec><clientlist><host name=\"a\"/></clientlist></rexec>", mon,
+                                 "entries only"),
+                     1);
+    free(mon);
+}
+
 /* ---- script paths ---- */
 
 static char tmproot[64];
@@ -390,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_check_request), cmocka_unit_test(test_match),
         cmocka_unit_test(test_addr_match),    cmocka_unit_test(test_source_allowed),
         cmocka_unit_test(test_script_path),   cmocka_unit_test(test_describe),
+        cmocka_unit_test(test_config_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
