@@ -302,12 +302,27 @@ static int prepare_local(logcc_t *lc, const char *job, const char *type, child_d
     return spawn(lc, prepare_script, args, fn, arg);
 }
 
+/* Logs are for this server's tools (ipc) and the cluster's servers, never for
+ * an outside client key (which may only send clprexec requests). */
+static bool outside_refused(clp_srv_req_t *req)
+{
+    const char *user = clp_srv_req_user(req);
+    if (user[0] && strcmp(user, "cluster") != 0) {
+        clp_srv_reply_error(req, -EPERM, "only the cluster's own servers may collect logs");
+        return true;
+    }
+    return false;
+}
+
 void trn_logcc_on_prepare(void *arg, clp_srv_req_t *req, const Clp__Envelope *env)
 {
     clp_daemon_t *d = arg;
     logcc_t *lc = ((trn_t *)d->app)->modules[TRN_MOD_LOGCC];
     const Clp__LogPrepareRequest *r = env->log_prepare_request;
 
+    if (outside_refused(req)) {
+        return;
+    }
     if (!trn_logcc_job_ok(r->job) || !type_ok(r->type)) {
         clp_srv_reply_error(req, -EINVAL, "bad log collection job or type");
         return;
@@ -331,6 +346,9 @@ void trn_logcc_on_chunk(void *arg, clp_srv_req_t *req, const Clp__Envelope *env)
     const Clp__LogChunkRequest *r = env->log_chunk_request;
     char path[CLP_PATH_MAX + 100];
 
+    if (outside_refused(req)) {
+        return;
+    }
     if (!trn_logcc_job_ok(r->job)) {
         clp_srv_reply_error(req, -EINVAL, "bad log collection job");
         return;
@@ -695,6 +713,9 @@ void trn_logcc_on_collect(void *arg, clp_srv_req_t *req, const Clp__Envelope *en
     const Clp__LogCollectRequest *r = env->log_collect_request;
     const clp_conf_t *c = d->conf;
 
+    if (outside_refused(req)) {
+        return;
+    }
     if (!type_ok(r->type)) {
         clp_srv_reply_error(req, -EINVAL,
                             "unknown log collection type '%s' (type1, type2, "
