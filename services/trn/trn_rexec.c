@@ -399,7 +399,6 @@ static void do_script(job_t *j, const Clp__RexecRequest *r)
     clp_path(dir, sizeof(dir), d->root, CLP_REXEC_DIR);
     /* Everything the child needs is prepared here: after fork only async-signal-
      * safe calls (the daemon has threads). */
-    extern char **environ;
     size_t ne = 0;
     while (environ[ne]) {
         ne++;
@@ -436,6 +435,7 @@ static void do_script(job_t *j, const Clp__RexecRequest *r)
         }
         dup2(p[1], 1);
         dup2(p[1], 2);
+        syscall(SYS_close_range, 3u, ~0u, 0u); /* none of trn's descriptors */
         signal(SIGPIPE, SIG_DFL);
         if (chdir(dir) < 0) {
             _exit(126);

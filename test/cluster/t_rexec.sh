@@ -22,8 +22,8 @@ cp "$CLPBED_DIR/srv1/root/etc/clients/bedclient.pub" "$CLPBED_DIR/srv2/root/etc/
 # Scripts of work/rexec/ on srv1, and one that leads outside it.
 RX=$CLPBED_DIR/srv1/root/work/rexec
 mkdir -p "$RX"
-printf '#!/bin/sh\necho "ran on $CLP_SERVER for $CLP_REXEC_SOURCE" | tee "%s/script.out"\n' \
-    "$TEST_TMP" >"$RX/ok.sh"
+printf '#!/bin/sh\necho "ran on $CLP_SERVER for $CLP_REXEC_SOURCE" | tee "%s/script.out"\nls -l /proc/$$/fd >"%s/script.fds"\n' \
+    "$TEST_TMP" "$TEST_TMP" >"$RX/ok.sh"
 printf '#!/bin/sh\necho failing\nexit 3\n' >"$RX/fail.sh"
 chmod 755 "$RX/ok.sh" "$RX/fail.sh"
 printf '#!/bin/sh\ntouch "%s/escaped"\n' "$TEST_TMP" >"$CLPBED_DIR/srv1/root/outside.sh"
@@ -106,6 +106,11 @@ log "failover by group and by resource; an unknown group refused"
 expect_exit 0 rexec --script ok.sh -h 10.32.0.1 -o "$TEST_TMP"
 [[ $OUT == *"ran on srv1 for 10.32.0.200"* ]] || fail "script output: $OUT"
 grep -q "ran on srv1 for 10.32.0.200" "$TEST_TMP/script.out" || fail "the script did not run"
+# it inherits none of trn's descriptors (sockets, event fds, its log): only
+# stdin, stdout/stderr and what the shell itself opens
+if grep -E 'socket:|anon_inode:|\.log$' "$TEST_TMP/script.fds"; then
+    fail "the script inherited trn's descriptors"
+fi
 grep -q "script ok.sh -h 10.32.0.1: exit 0" "$TEST_TMP/clprexec.log" || fail "no -o log line"
 expect_exit 1 rexec --script fail.sh -h 10.32.0.1
 [[ $OUT == *"exited with status 3"* ]] || fail "a failing script: $OUT"
