@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,8 +118,8 @@ static int read_dependency(const xmlNode *n, svc_manifest_t *m, char *err, size_
                         "<service_fmri> of dependency '%s' has no value", name);
         }
         if (m->n_deps >= SVC_DEPS_MAX) {
-            return fail(err, errlen, m->file, xmlGetLineNo(c),
-                        "more than %d dependencies", SVC_DEPS_MAX);
+            return fail(err, errlen, m->file, xmlGetLineNo(c), "more than %d dependencies",
+                        SVC_DEPS_MAX);
         }
         svc_dep_t *d = &m->deps[m->n_deps++];
         snprintf(d->name, sizeof(d->name), "%s", name);
@@ -129,8 +130,7 @@ static int read_dependency(const xmlNode *n, svc_manifest_t *m, char *err, size_
         found = 1;
     }
     if (!found) {
-        return fail(err, errlen, m->file, line, "dependency '%s' names no <service_fmri>",
-                    name);
+        return fail(err, errlen, m->file, line, "dependency '%s' names no <service_fmri>", name);
     }
     return 0;
 }
@@ -276,18 +276,26 @@ static void on_xml_error(void *arg, xmlErrorPtr e)
     fe->msg[strcspn(fe->msg, "\n")] = '\0';
 }
 
-int svc_manifest_load(const char *path, svc_manifest_t *out, char *err, size_t errlen)
+/* Parses the manifest from the file path (data NULL) or from len bytes of data
+ * (named path in messages). */
+static int load(const char *path, const char *data, size_t len, svc_manifest_t *out, char *err,
+                size_t errlen)
 {
     memset(out, 0, sizeof(*out));
     snprintf(out->file, sizeof(out->file), "%s", path);
 
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        int e = errno;
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(e));
-        return -e;
+    if (!data) {
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            int e = errno;
+            snprintf(err, errlen, "%s: cannot read: %s", path, strerror(e));
+            return -e;
+        }
+        fclose(f);
     }
-    fclose(f);
+    if (data && len > INT_MAX) {
+        return fail(err, errlen, path, 0, "the manifest is too large");
+    }
 
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) {
@@ -295,9 +303,10 @@ int svc_manifest_load(const char *path, svc_manifest_t *out, char *err, size_t e
         return -ENOMEM;
     }
     first_error_t fe = {0};
+    int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
     xmlSetStructuredErrorFunc(&fe, on_xml_error);
-    xmlDocPtr doc = xmlCtxtReadFile(ctxt, path, NULL,
-                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlDocPtr doc = data ? xmlCtxtReadMemory(ctxt, data, (int)len, path, NULL, opts)
+                         : xmlCtxtReadFile(ctxt, path, NULL, opts);
     xmlSetStructuredErrorFunc(NULL, NULL);
     if (!doc || fe.have) {
         int rc = fail(err, errlen, path, fe.line, "not well-formed XML: %s",
@@ -342,6 +351,17 @@ int svc_manifest_load(const char *path, svc_manifest_t *out, char *err, size_t e
 out:
     xmlFreeDoc(doc);
     return rc;
+}
+
+int svc_manifest_load(const char *path, svc_manifest_t *out, char *err, size_t errlen)
+{
+    return load(path, NULL, 0, out, err, errlen);
+}
+
+int svc_manifest_parse(const char *data, size_t len, const char *name, svc_manifest_t *out,
+                       char *err, size_t errlen)
+{
+    return load(name, data, len, out, err, errlen);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -55,6 +55,11 @@ typedef struct {
  * read), with "file:line: reason" in err. */
 int svc_manifest_load(const char *path, svc_manifest_t *out, char *err, size_t errlen);
 
+/* The same from len bytes of data (a manifest not read from a file; name
+ * stands for the file in out->file and in messages). */
+int svc_manifest_parse(const char *data, size_t len, const char *name, svc_manifest_t *out,
+                       char *err, size_t errlen);
+
 /* Loads every "*.xml" directly in dir, sorted by file name, into a heap array
  * the caller owns (free()). Stops at the first bad manifest. Returns the count
  * (>= 1) or -errno with the reason in err (-ENOENT when dir holds none). */
