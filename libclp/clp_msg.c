@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,8 @@ void clp_msg_ctx_init(clp_msg_ctx_t *ctx, const char *cluster, const char *sende
     snprintf(ctx->cluster, sizeof(ctx->cluster), "%s", cluster ? cluster : "");
     snprintf(ctx->sender, sizeof(ctx->sender), "%s", sender ? sender : "");
     snprintf(ctx->origin, sizeof(ctx->origin), "%s", origin ? origin : "");
-    ctx->incarnation = incarnation ? incarnation : clp_wall_ms() * 1000u + (uint64_t)getpid() % 1000u;
+    ctx->incarnation =
+        incarnation ? incarnation : clp_wall_ms() * 1000u + (uint64_t)getpid() % 1000u;
 }
 
 uint64_t clp_incarnation_next(const char *statefile)
@@ -93,6 +95,48 @@ void clp_msg_reject(clp_msg_ctx_t *ctx, const char *where, const char *why)
     }
 }
 
+/* Whether m and every message inside it are free of unknown fields numbered 0.
+ * Field number 0 is invalid protobuf; protobuf-c accepts it only when the tag
+ * is encoded in more bytes than needed, keeps it as an unknown field and
+ * packs it again as bytes it refuses itself, so such an envelope could not be
+ * relayed or copied. */
+static bool no_field_zero(const ProtobufCMessage *m)
+{
+    for (size_t i = 0; i < m->n_unknown_fields; i++) {
+        if (m->unknown_fields[i].tag == 0) {
+            return false;
+        }
+    }
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE) {
+            continue;
+        }
+        const char *base = (const char *)m;
+        if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+            if (*(const uint32_t *)(base + f->quantifier_offset) != f->id) {
+                continue;
+            }
+        }
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *)(base + f->quantifier_offset);
+            ProtobufCMessage *const *v = *(ProtobufCMessage *const *const *)(base + f->offset);
+            for (size_t k = 0; k < n; k++) {
+                if (v[k] && !no_field_zero(v[k])) {
+                    return false;
+                }
+            }
+        } else {
+            const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)(base + f->offset);
+            if (sub && !no_field_zero(sub)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 Clp__Envelope *clp_msg_unpack(clp_msg_ctx_t *ctx, const char *where, const void *buf, size_t len,
                               char *err, size_t errlen)
 {
@@ -100,12 +144,17 @@ Clp__Envelope *clp_msg_unpack(clp_msg_ctx_t *ctx, const char *where, const void 
     Clp__Envelope *env = NULL;
 
     if (len > CLP_MSG_MAX) {
-        snprintf(why, sizeof(why), "message of %zu bytes exceeds the limit of %u", len, CLP_MSG_MAX);
+        snprintf(why, sizeof(why), "message of %zu bytes exceeds the limit of %u", len,
+                 CLP_MSG_MAX);
         goto reject;
     }
     env = clp__envelope__unpack(NULL, len, buf);
     if (!env) {
         snprintf(why, sizeof(why), "not a valid protobuf envelope (%zu bytes)", len);
+        goto reject;
+    }
+    if (!no_field_zero(&env->base)) {
+        snprintf(why, sizeof(why), "not a valid protobuf envelope (field number 0)");
         goto reject;
     }
     if (env->version != CLP_PROTO_VERSION) {

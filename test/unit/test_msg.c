@@ -98,6 +98,24 @@ static void test_random_garbage_never_crashes(void **state)
     }
 }
 
+/* Field number 0 is invalid; protobuf-c takes it when the tag is encoded in
+ * two bytes (80 00) and then packs it as bytes it refuses: such an envelope
+ * is refused at once (found by test/fuzz/fuzz_msg). */
+static void test_field_number_zero_refused(void **state)
+{
+    clp_msg_ctx_t ctx;
+    char err[160];
+    clp_msg_ctx_init(&ctx, "", "srv1", "test", 1);
+    /* version 1, an empty alert_records payload, then tag 0 (80 00) varint 0 */
+    static const uint8_t bad[] = {0x08, 0x01, 0xa2, 0x03, 0x00, 0x80, 0x00, 0x00};
+    assert_null(clp_msg_unpack(&ctx, "t", bad, sizeof(bad), err, sizeof(err)));
+    assert_non_null(strstr(err, "field number 0"));
+    /* the same without the bad field is fine */
+    Clp__Envelope *env = clp_msg_unpack(&ctx, "t", bad, 5, err, sizeof(err));
+    assert_non_null(env);
+    clp_msg_free(env);
+}
+
 static void test_incarnation_grows(void **state)
 {
     char path[] = "/tmp/clp_inc_XXXXXX";
@@ -121,6 +139,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_random_garbage_never_crashes),
+        cmocka_unit_test(test_field_number_zero_refused),
         cmocka_unit_test(test_incarnation_grows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
