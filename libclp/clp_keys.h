@@ -78,8 +78,7 @@ unsigned long clp_zap_denied(const clp_zap_t *zap);
 
 /* Called once for every connection the handler refuses, after counting it:
  * the ZAP domain, the peer's address and why ("unknown CURVE key", ...). */
-typedef void (*clp_zap_deny_fn)(void *arg, const char *domain, const char *addr,
-                                const char *why);
+typedef void (*clp_zap_deny_fn)(void *arg, const char *domain, const char *addr, const char *why);
 /* Sets (or with fn NULL clears) the refusal hook. zap may be NULL (no-op). */
 void clp_zap_on_deny(clp_zap_t *zap, clp_zap_deny_fn fn, void *arg);
 
