@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "child.h"
 #include "clp_log.h"
+#include "clp_paths.h"
 #include "confgen.h"
 #include "clp_time.h"
 #include "clp_xalloc.h"
@@ -68,11 +70,32 @@ static void hb_build(void *arg, int path, bool compact, Clp__Heartbeat *msg)
     msg->leaving = c->leaving;
     msg->cluster_stop = c->cluster_stop;
     msg->toratio = c->toratio;
+    msg->toratio_until_wall_ms = c->toratio_until_wall;
     msg->autostarted = rc_autostarted(c);
     msg->master_ready = nm_master_ready(c->nm);
     if (!compact) {
         rc_fill_briefs(c, msg);
     }
+}
+
+/* A server that starts while a timeout ratio is in force elsewhere (it was
+ * down when clptoratio ran) takes it from its peers' heartbeats: with ratio 1
+ * it would declare them down, and resolve a partition, long before they would
+ * do the same for it. Only in its first timeout: later, ratios change by
+ * clptoratio on every server at once, and a late beat must not undo a -i. */
+static void adopt_toratio(core_t *c, int server, const Clp__Heartbeat *hb)
+{
+    if (c->toratio != 1 || hb->toratio <= 1 ||
+        now_ms() - c->started_ms > (uint64_t)c->conf->cluster.hb_timeout_ms) {
+        return;
+    }
+    uint64_t until = hb->toratio_until_wall_ms;
+    if (until && until <= clp_wall_ms()) {
+        return;
+    }
+    clp_info("timeout ratio %u in force on %s%s: applied here too", hb->toratio,
+             c->conf->servers[server].name, until ? " until its end" : "");
+    core_set_toratio(c, hb->toratio, until);
 }
 
 static void hb_rx(void *arg, int server, int path, const Clp__Envelope *env)
@@ -97,6 +120,7 @@ static void hb_rx(void *arg, int server, int path, const Clp__Envelope *env)
         c->cluster_stop = true;
     }
     confgen_note(c, server, env->incarnation, hb); /* and the group briefs to rc */
+    adopt_toratio(c, server, hb);
 }
 
 /* ---- network partition ---- */
@@ -369,6 +393,12 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/* work/toratio: "RATIO UNTIL_WALL_MS", so that a restarted core keeps it. */
+static void toratio_path(const core_t *c, char *path, size_t n)
+{
+    clp_path(path, n, c->d->root, "work/toratio");
+}
+
 void core_set_toratio(core_t *c, uint32_t ratio, uint64_t until_ms)
 {
     c->toratio = ratio ? ratio : 1;
@@ -377,6 +407,35 @@ void core_set_toratio(core_t *c, uint32_t ratio, uint64_t until_ms)
     rm_set_toratio(c, c->toratio);
     core_state_changed(c);
     hb_send_now(c->hb);
+    char path[CLP_PATH_MAX], line[64];
+    toratio_path(c, path, sizeof(path));
+    if (c->toratio == 1) {
+        unlink(path);
+    } else {
+        int n = snprintf(line, sizeof(line), "%u %" PRIu64 "\n", c->toratio, c->toratio_until_wall);
+        if (clp_write_replace(path, line, (size_t)n, 0644) < 0) {
+            clp_warn("cannot record the timeout ratio in %s", path);
+        }
+    }
+}
+
+static void toratio_restore(core_t *c)
+{
+    char path[CLP_PATH_MAX], *data = NULL;
+    toratio_path(c, path, sizeof(path));
+    if (clp_read_file(path, 256, &data, NULL) < 0) {
+        return;
+    }
+    unsigned ratio = 0;
+    uint64_t until = 0;
+    if (sscanf(data, "%u %" SCNu64, &ratio, &until) == 2 && ratio > 1 &&
+        (!until || until > clp_wall_ms())) {
+        clp_info("timeout ratio %u still in force after the restart", ratio);
+        core_set_toratio(c, ratio, until);
+    } else {
+        unlink(path);
+    }
+    free(data);
 }
 
 /* ---- fencing hooks ---- */
@@ -420,8 +479,10 @@ int core_init(core_t *c, clp_daemon_t *d)
     struct timeval tv = clp_tv_ms(c->tick_ms);
     event_add(c->tick, &tv);
     np_health_start(c->np, interval * 5 > 5000 ? interval * 5 : 5000, on_np_health, c);
+    c->started_ms = now;
     CLP_ALERT(d->ev, "nm", 5);
     hb_start(c->hb);
+    toratio_restore(c);
     return 0;
 }
 

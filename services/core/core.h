@@ -65,6 +65,7 @@ typedef struct core {
     /* timeout ratio (clptoratio) */
     uint32_t toratio;
     uint64_t toratio_until_wall;
+    uint64_t started_ms; /* monotonic */
 
     /* version of this server's published state, and when it was last sent */
     uint64_t state_version;
@@ -74,7 +75,9 @@ typedef struct core {
 
     /* configuration generations and reloads (confgen.c) */
     uint64_t conf_differs;             /* peers whose heartbeats announce another configuration */
+    uint64_t conf_alerted;             /* ... for which cfmgr 10 was raised */
     uint64_t conf_gen[NM_MAX_SERVERS]; /* generation each peer announced */
+    uint64_t conf_differs_since[NM_MAX_SERVERS];
     uint64_t reload_until;             /* a reload is pending until then (0: none) */
     bool reload_exit;                  /* left the loop for a reload: exit CLP_EXIT_RELOAD */
 

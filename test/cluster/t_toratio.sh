@@ -55,8 +55,20 @@ log "ratio 5: srv2 crashed, declared down by srv1 after $dt ms (timeout 1000 ms 
 ((dt >= 4500)) || fail "srv2 declared down after $dt ms, before 5 x the timeout"
 ((dt <= 8000)) || fail "srv2 declared down only after $dt ms"
 
+# A server that was down when the ratio was set (its record removed, as if
+# it had never seen it) takes the ratio from its peer's heartbeats at start.
+rm -f "$CLPBED_DIR/srv2/root/work/toratio"
 bed start srv2 >/dev/null
 wait_for 20 both_online
+wait_for 5 ratio_is srv2 5
+grep -q "timeout ratio 5 in force on srv1" "$CLPBED_DIR/srv2/root/log/clusterpro.log" ||
+    fail "srv2 has ratio 5 but did not log taking it from srv1"
+# A restarted core keeps it (work/toratio).
+pid=$(svc_pid srv2 clusterpro)
+bed kill srv2 clusterpro --signal KILL
+wait_for 5 svc_restarted srv2 clusterpro "$pid"
+wait_for 5 ratio_is srv2 5
+log "srv2 started after the ratio was set: took ratio 5 from srv1's heartbeats; kept it across a core restart"
 out=$(on srv1 clptoratio -i)
 [ "$out" = "Command succeeded." ] || fail "clptoratio -i: $out"
 wait_for 5 ratio_is srv1 1
