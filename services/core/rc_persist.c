@@ -1,6 +1,7 @@
 /*
  * rc_persist: what is active on this server, written to work/rc.state before
- * acting and after, and read back by a restarted core.
+ * acting and after, and read back by a restarted core (written for a restart
+ * of the core, not for a power loss: see rc_persist_save).
  *
  * The file is text, one line per group that is not offline and one per
  * resource that is not offline:
@@ -49,7 +50,11 @@ void rc_persist_save(rc_t *rc)
     }
     char path[CLP_PATH_MAX];
     state_path(rc, path, sizeof(path));
-    int err = clp_write_atomic(path, buf, len, 0644);
+    /* Replaced atomically, not fsynced: a restarted core reads it from the page
+     * cache, and after a power loss nothing it names is active any more (the
+     * probes at start find that either way). It is written several times per
+     * group operation from the event loop, where two fsyncs cost 1-14 ms each. */
+    int err = clp_write_replace(path, buf, len, 0644);
     if (err < 0) {
         clp_error("cannot record the active groups in %s: %s", path, strerror(-err));
     }

@@ -57,43 +57,70 @@ static int open_log(const rsc_ctx_t *ctx)
     return fd;
 }
 
-/* Does any live (not zombie) process belong to process group pgid? Zombies
- * count for kill(-pgid, 0) until their new parent reaps them, which can take
- * a while: they hold nothing, so they do not count here. */
-static bool group_alive(pid_t pgid)
+/* The state and process group of pid from /proc/PID/stat: 0, or -1 when it is
+ * gone. */
+static int proc_stat(pid_t pid, char *state, pid_t *pgrp)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        return -1;
+    }
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    int ppid, pg;
+    if (!p || sscanf(p + 1, " %c %d %d", state, &ppid, &pg) != 3) {
+        return -1;
+    }
+    *pgrp = (pid_t)pg;
+    return 0;
+}
+
+/* Is pid a live (not zombie) member of process group pgid? */
+static bool member_alive(pid_t pid, pid_t pgid)
+{
+    char state;
+    pid_t pg;
+    return proc_stat(pid, &state, &pg) == 0 && pg == pgid && state != 'Z' && state != 'X';
+}
+
+#define MAX_MEMBERS 64
+
+/* The live (not zombie) processes of process group pgid, at most max of them in
+ * out; returns how many there are (which may be more than max). Zombies count
+ * for kill(-pgid, 0) until their new parent reaps them, which can take a while:
+ * they hold nothing, so they do not count here. A scan of /proc costs a few
+ * milliseconds on a busy host: callers scan once, then watch the members. */
+static int group_members(pid_t pgid, pid_t *out, int max)
 {
     if (pgid <= 1 || kill(-pgid, 0) < 0) {
-        return false;
+        return 0;
     }
     DIR *d = opendir("/proc");
     struct dirent *de;
-    bool alive = false;
-    while (d && !alive && (de = readdir(d))) {
+    int n = 0;
+    while (d && (de = readdir(d))) {
         pid_t pid = (pid_t)atoi(de->d_name);
-        if (pid <= 0) {
-            continue;
-        }
-        char path[64], buf[512];
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        FILE *f = fopen(path, "re");
-        if (!f) {
-            continue;
-        }
-        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        char *p = strrchr(buf, ')');
-        char state;
-        int ppid, pg;
-        if (p && sscanf(p + 1, " %c %d %d", &state, &ppid, &pg) == 3 && pg == pgid &&
-            state != 'Z' && state != 'X') {
-            alive = true;
+        if (pid > 0 && member_alive(pid, pgid)) {
+            if (n < max) {
+                out[n] = pid;
+            }
+            n++;
         }
     }
     if (d) {
         closedir(d);
     }
-    return alive;
+    return n;
+}
+
+static bool group_alive(pid_t pgid)
+{
+    pid_t m[1];
+    return group_members(pgid, m, 1) > 0;
 }
 
 /* Sleeps for the n-th poll of a wait: 1 ms at first, doubling up to 20 ms, so a
@@ -106,17 +133,35 @@ static void poll_sleep(int n)
     nanosleep(&ts, NULL);
 }
 
+/* SIGTERM to the group, then SIGKILL to what is left after grace_ms. The
+ * members found at the SIGTERM are watched one by one; once they are gone, a
+ * last scan catches any process that joined the group meanwhile. */
 static void end_group(pid_t pgid, int grace_ms)
 {
-    if (!group_alive(pgid)) {
+    pid_t m[MAX_MEMBERS];
+    int n = group_members(pgid, m, MAX_MEMBERS);
+    if (n == 0) {
         return;
     }
     kill(-pgid, SIGTERM);
     uint64_t end = clp_mono_ms() + (uint64_t)grace_ms;
-    for (int n = 0; group_alive(pgid) && clp_mono_ms() < end; n++) {
-        poll_sleep(n);
+    for (int round = 0; n > 0 && clp_mono_ms() < end; round++) {
+        if (n > MAX_MEMBERS) {
+            n = group_members(pgid, m, MAX_MEMBERS); /* too many to watch one by one */
+        } else {
+            int left = 0;
+            for (int i = 0; i < n; i++) {
+                if (member_alive(m[i], pgid)) {
+                    m[left++] = m[i];
+                }
+            }
+            n = left > 0 ? left : group_members(pgid, m, MAX_MEMBERS);
+        }
+        if (n > 0) {
+            poll_sleep(round);
+        }
     }
-    if (group_alive(pgid)) {
+    if (n > 0 && group_alive(pgid)) {
         kill(-pgid, SIGKILL);
     }
 }
