@@ -7,7 +7,9 @@
  *             stop clusterpro (so it is not restarted)
  *   RESTART   STOP, then START
  *   SUSPEND / RESUME / SKIPWAIT   core
- *   SHUTDOWN / REBOOT   core: stop, then shut down / reboot; clpsvc: stop
+ *   SHUTDOWN / REBOOT   core: stop, then shut down / reboot; clpsvc: stop. The
+ *                       answer goes once the core has accepted: the power-off
+ *                       ends this daemon before clpsvc would answer.
  *
  * The cl/down alerts of the reference record each request with the requester.
  * On a host where the services run under systemd instead of clpsvc, start and
@@ -37,8 +39,12 @@ typedef struct {
     char requester[128];
 } job_t;
 
-static void reply(job_t *j, bool ok, const char *msg)
+/* Answers the request (unless answered already) without ending the job. */
+static void answer(job_t *j, bool ok, const char *msg)
 {
+    if (!j->req) {
+        return;
+    }
     Clp__Envelope rep = CLP__ENVELOPE__INIT;
     Clp__GenericReply g = CLP__GENERIC_REPLY__INIT;
     g.ok = ok;
@@ -46,6 +52,12 @@ static void reply(job_t *j, bool ok, const char *msg)
     rep.payload_case = CLP__ENVELOPE__PAYLOAD_GENERIC_REPLY;
     rep.generic_reply = &g;
     clp_srv_reply(j->req, &rep);
+    j->req = NULL;
+}
+
+static void reply(job_t *j, bool ok, const char *msg)
+{
+    answer(j, ok, msg);
     free(j);
 }
 
@@ -157,6 +169,13 @@ static void next(job_t *j)
                     : j->op == CLP__SERVICE_CONTROL__OP__SHUTDOWN ? CLP__CLUSTER_REQUEST__OP__SHUTDOWN
                                                                   : CLP__CLUSTER_REQUEST__OP__REBOOT);
         } else if (j->step == 1) {
+            /* The core has accepted a shutdown or reboot: the server goes
+             * down once its groups are stopped, and this daemon with it,
+             * before clpsvc could answer. Answer now (clpstdn waits for
+             * every other server before its own). */
+            if (j->op != CLP__SERVICE_CONTROL__OP__STOP) {
+                answer(j, true, "Command succeeded.");
+            }
             svc(j, CLP__SVC_REQUEST__ACTION__STOP);
         } else {
             reply(j, true, "Command succeeded.");
