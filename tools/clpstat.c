@@ -40,6 +40,7 @@ static Clp__ClusterStatus *offline_view(const clp_tool_t *t)
     st->cluster = (char *)c->cluster.name;
     st->local_server = (char *)t->server;
     st->master = "";
+    st->config_generation = c->generation;
     st->n_servers = c->n_servers;
     st->servers = calloc(c->n_servers + 1, sizeof(*st->servers));
     for (size_t k = 0; k < c->n_servers; k++) {
@@ -132,17 +133,19 @@ static int show_services(clp_tool_t *t, bool json)
                                                                               : NULL;
         if (json) {
             printf("%s{\"service\":\"%s\",\"state\":\"%s\",\"pid\":%d,\"uptime_ms\":%llu,"
-                   "\"config_hash\":\"%s\",\"counters\":{",
+                   "\"config_hash\":\"%s\",\"config_generation\":%llu,\"counters\":{",
                    i ? "," : "", names[i][1], st ? st->state : "offline", st ? st->pid : 0,
-                   st ? (unsigned long long)st->uptime_ms : 0ULL, st ? st->config_hash : "");
+                   st ? (unsigned long long)st->uptime_ms : 0ULL, st ? st->config_hash : "",
+                   st ? (unsigned long long)st->config_generation : 0ULL);
             for (size_t k = 0; st && k < st->n_counters; k++) {
                 printf("%s\"%s\":%llu", k ? "," : "", st->counters[k]->name,
                        (unsigned long long)st->counters[k]->value);
             }
             printf("}}");
         } else if (st) {
-            printf("%-22s %-10s pid %-8d up %8.1f s  config %.12s\n", names[i][1], st->state,
-                   st->pid, st->uptime_ms / 1000.0, st->config_hash);
+            printf("%-22s %-10s pid %-8d up %8.1f s  config %.12s generation %llu\n", names[i][1],
+                   st->state, st->pid, st->uptime_ms / 1000.0, st->config_hash,
+                   (unsigned long long)st->config_generation);
         } else {
             printf("%-22s %-10s (%s)\n", names[i][1], "offline", err);
             rc = TOOL_NOSVC;

@@ -79,22 +79,25 @@ void confgen_note(core_t *c, int server, uint64_t incarnation, const Clp__Heartb
     c->conf_gen[server] = hb->config_generation;
     if (differs != was) {
         const char *name = c->conf->servers[server].name;
-        char theirs[24], mine[24];
-        snprintf(theirs, sizeof(theirs), "%" PRIu64, hb->config_generation);
-        snprintf(mine, sizeof(mine), "%lu", c->conf->generation);
         if (differs) {
             c->conf_differs |= bit;
-            clp_warn("server %s runs configuration generation %s (clp.conf %.*s...), this server "
-                     "generation %s (%.*s...): its groups are read by name and no placement "
-                     "decision is taken until they agree",
-                     name, theirs, HASH_BYTES, (const char *)hb->config_hash.data, mine, HASH_BYTES,
-                     c->conf->sha256);
-            CLP_ALERT(c->d->ev, "cfmgr", 10, name, theirs, mine);
+            c->conf_differs_since[server] = clp_mono_ms();
+            clp_warn("server %s runs configuration generation %" PRIu64 " (clp.conf %.*s...), "
+                     "this server generation %lu (%.*s...): its groups are read by name and no "
+                     "placement decision is taken until they agree",
+                     name, hb->config_generation, HASH_BYTES, (const char *)hb->config_hash.data,
+                     c->conf->generation, HASH_BYTES, c->conf->sha256);
         } else {
             c->conf_differs &= ~bit;
-            clp_info("server %s runs the same configuration as this server again (generation %s)",
-                     name, mine);
-            CLP_ALERT(c->d->ev, "cfmgr", 11, name, mine);
+            clp_info("server %s runs the same configuration as this server again (generation "
+                     "%lu)",
+                     name, c->conf->generation);
+            if (c->conf_alerted & bit) {
+                char mine[24];
+                snprintf(mine, sizeof(mine), "%lu", c->conf->generation);
+                CLP_ALERT(c->d->ev, "cfmgr", 11, name, mine);
+                c->conf_alerted &= ~bit;
+            }
         }
         core_state_changed(c);
     }
@@ -157,8 +160,25 @@ int confgen_reload(core_t *c, const char *who, char *why, size_t n)
     return 0;
 }
 
+/* A difference that outlasts a push's rolling apply becomes an alert. */
+static void alert_lasting(core_t *c, uint64_t now)
+{
+    uint64_t pending = c->conf_differs & ~c->conf_alerted & nm_up_mask(c->nm);
+    for (int k = 0; pending && k < nm_n_servers(c->nm); k++) {
+        if (!((pending >> k) & 1u) || now - c->conf_differs_since[k] < CONFGEN_ALERT_AFTER_MS) {
+            continue;
+        }
+        char theirs[24], mine[24];
+        snprintf(theirs, sizeof(theirs), "%" PRIu64, c->conf_gen[k]);
+        snprintf(mine, sizeof(mine), "%lu", c->conf->generation);
+        CLP_ALERT(c->d->ev, "cfmgr", 10, c->conf->servers[k].name, theirs, mine);
+        c->conf_alerted |= 1ull << k;
+    }
+}
+
 void confgen_tick(core_t *c, uint64_t now)
 {
+    alert_lasting(c, now);
     if (!c->reload_until || c->reload_exit) {
         return;
     }

@@ -3,8 +3,9 @@
  *
  * Every heartbeat carries the sender's configuration generation and the first
  * bytes of its clp.conf's sha256. A peer whose pair differs from this
- * server's runs another configuration: that is an alert (cfmgr 10, and
- * cfmgr 11 when it agrees again), a Caution on its row in clpstat, and two
+ * server's runs another configuration: that is a log line and a Caution on its
+ * row in clpstat at once, an alert when it lasts (cfmgr 10 after
+ * CONFGEN_ALERT_AFTER_MS, cfmgr 11 when it agrees again), and two
  * rules that keep a mixed cluster safe while a push is applied server by
  * server (or when a server missed one):
  *   - its group briefs are not read by index (an index means a group of the
@@ -29,6 +30,10 @@
 
 /* A reload that finds no quiet moment within this time is given up. */
 #define CONFGEN_RELOAD_WAIT_MS 60000
+
+/* A difference becomes an alert only when it lasts this long: a push applies
+ * the new configuration server by server, and the servers differ meanwhile. */
+#define CONFGEN_ALERT_AFTER_MS 60000
 
 /* Fills the heartbeat's configuration fields. */
 void confgen_fill(core_t *c, Clp__Heartbeat *msg);

@@ -1,13 +1,36 @@
 /*
  * clusterpro_evt: the event service. Wiring only: common daemon start-up,
- * the alert log service, the loop, tear-down in reverse.
+ * the configuration download (evt_cfsync.c: before anything else of the
+ * server starts), the alert log service, the loop, tear-down in reverse.
  */
 #define CLP_LOG_TAG "evt"
 #include <stdlib.h>
 
+#include "clp_cfstore.h"
 #include "clp_daemon.h"
 #include "clp_log.h"
+#include "evt_cfsync.h"
 #include "evt_service.h"
+
+/* Loads the configuration the download installed in place of the one
+ * clp_daemon_init loaded. */
+static void reload_conf(clp_daemon_t *d)
+{
+    clp_diag_t diag = {0};
+    clp_conf_t *nc = clp_conf_load(d->conf_path, &diag);
+    clp_diag_free(&diag);
+    const clp_server_t *self = nc ? clp_conf_server(nc, d->server) : NULL;
+    if (!self) {
+        clp_error("the configuration installed does not load or lacks this server: exiting");
+        clp_conf_free(&nc);
+        clp_daemon_fini(d);
+        exit(CLP_EXIT_CONFIG);
+    }
+    clp_cfstore_apply(d->root, nc);
+    clp_conf_free(&d->conf);
+    d->conf = nc;
+    d->self = self;
+}
 
 int main(int argc, char **argv)
 {
@@ -21,6 +44,9 @@ int main(int argc, char **argv)
     };
 
     clp_daemon_init(&d, &opts, argc, argv);
+    if (evt_cfsync_run(&d, EVT_CFSYNC_WAIT_MS) > 0) {
+        reload_conf(&d);
+    }
     evt_service_t *svc = evt_service_new(&d);
     if (!svc) {
         clp_daemon_fini(&d);

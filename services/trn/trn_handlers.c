@@ -4,6 +4,7 @@
  * the module that owns it.
  */
 #include "trn.h"
+#include "trn_config.h"
 #include "trn_local.h"
 #include "trn_logcc.h"
 #include "trn_relay.h"
@@ -25,6 +26,12 @@ const clp_srv_handler_t trn_handlers[] = {
     {CLP__ENVELOPE__PAYLOAD_CLUSTER_REQUEST, trn_relay_on_request},
     /* clprexec and WebManager scripts/run (trn_rexec.c) */
     {CLP__ENVELOPE__PAYLOAD_REXEC_REQUEST, trn_rexec_on_request},
+    /* clpcfctrl push and pull, start-up download (trn_config.c) */
+    {CLP__ENVELOPE__PAYLOAD_CONFIG_PUSH_REQUEST, trn_config_on_push},
+    {CLP__ENVELOPE__PAYLOAD_CONFIG_STAGE, trn_config_on_stage},
+    {CLP__ENVELOPE__PAYLOAD_CONFIG_COMMIT, trn_config_on_commit},
+    {CLP__ENVELOPE__PAYLOAD_CONFIG_APPLY, trn_config_on_apply},
+    {CLP__ENVELOPE__PAYLOAD_CONFIG_PULL_REQUEST, trn_config_on_pull},
     {0, NULL},
 };
 
@@ -42,11 +49,16 @@ int trn_modules_init(trn_t *t)
     if (rc < 0) {
         return rc;
     }
+    rc = trn_config_init(t);
+    if (rc < 0) {
+        return rc;
+    }
     return 0;
 }
 
 void trn_modules_fini(trn_t *t)
 {
+    trn_config_fini(t);
     trn_rexec_fini(t);
     trn_logcc_fini(t);
     trn_local_fini(t);
@@ -57,4 +69,5 @@ void trn_status(void *arg, Clp__StatusReply *rep)
     trn_t *t = arg;
     trn_logcc_status(t, rep);
     trn_rexec_status(t, rep);
+    trn_config_status(t, rep);
 }

@@ -414,6 +414,33 @@ static void test_json(void **state)
     free(j);
 }
 
+/* The configuration generation: a header line once a push gave one, with the
+ * servers that run another (Caution); in the JSON for the whole cluster and
+ * per server. */
+static void test_config_generation(void **state)
+{
+    model_t m;
+    model_init(&m, "bedcluster", "srv1");
+    add_server(&m, "srv1", CLP__SERVER_STATE__SERVER_ONLINE);
+    Clp__ServerView *s3 = add_server(&m, "srv3", CLP__SERVER_STATE__SERVER_ONLINE);
+    m.st.config_generation = 7;
+    char *got = render(&m, STATUS, false);
+    assert_non_null(strstr(got, "  Cluster : bedcluster\n  Config  : generation 7\n  <server>"));
+    free(got);
+    s3->config_differs = true;
+    s3->config_generation = 6;
+    s3->caution = true;
+    m.st.config_mismatch = true;
+    got = render(&m, STATUS, false);
+    assert_non_null(strstr(got, "  Config  : generation 7 (Caution: srv3 runs generation 6)\n"));
+    assert_non_null(strstr(got, "    srv3 ............: Caution\n"));
+    free(got);
+    got = render(&m, JSON, false);
+    assert_non_null(strstr(got, "\"config_mismatch\":true,\"config_generation\":7,"));
+    assert_non_null(strstr(got, "\"config_generation\":6,\"config_differs\":true,"));
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_rules_long),
         cmocka_unit_test(test_legends),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_config_generation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -191,12 +191,42 @@ static void row(FILE *out, int indent, bool star, const char *name, int width, b
     }
 }
 
+/* "  Config  : generation N", with the servers that run another one. Not
+ * printed before the first push (generation 0) unless servers differ: the
+ * layout is then the original's. */
+static void config_line(FILE *out, const Clp__ClusterStatus *st)
+{
+    bool differs = st->config_mismatch;
+    for (size_t k = 0; k < st->n_servers; k++) {
+        differs |= st->servers[k]->config_differs;
+    }
+    if (st->config_generation == 0 && !differs) {
+        return;
+    }
+    fprintf(out, "  Config  : generation %llu", (unsigned long long)st->config_generation);
+    bool first = true;
+    for (size_t k = 0; k < st->n_servers; k++) {
+        const Clp__ServerView *sv = st->servers[k];
+        if (sv->config_differs) {
+            fprintf(out, "%s%s runs generation %llu", first ? " (Caution: " : ", ", sv->name,
+                    (unsigned long long)sv->config_generation);
+            first = false;
+        }
+    }
+    if (first && st->config_mismatch) {
+        fputs(" (Caution: the servers run different configurations", out);
+        first = false;
+    }
+    fputs(first ? "\n" : ")\n", out);
+}
+
 void clpstat_fmt_status(FILE *out, const Clp__ClusterStatus *st, const clpstat_opts_t *o,
                         unsigned sections)
 {
     int top = o->longfmt ? 34 : 17, nested = o->longfmt ? 32 : 15;
     title(out, "CLUSTER STATUS", 24, 27);
     fprintf(out, "  Cluster : %s\n", st->cluster);
+    config_line(out, st);
     if (sections & 1u) {
         fputs("  <server>\n", out);
         for (size_t k = 0; k < st->n_servers; k++) {
@@ -488,8 +518,9 @@ void clpstat_fmt_json(FILE *out, const Clp__ClusterStatus *st)
     jkv(out, "cluster", st->cluster, true);
     jkv(out, "local_server", st->local_server, true);
     jkv(out, "master", st->master, true);
-    fprintf(out, "\"toratio\":%u,\"config_mismatch\":%s,", st->toratio,
-            st->config_mismatch ? "true" : "false");
+    fprintf(out, "\"toratio\":%u,\"config_mismatch\":%s,\"config_generation\":%llu,",
+            st->toratio, st->config_mismatch ? "true" : "false",
+            (unsigned long long)st->config_generation);
     fputs("\"servers\":[", out);
     for (size_t k = 0; k < st->n_servers; k++) {
         const Clp__ServerView *sv = st->servers[k];
@@ -497,6 +528,8 @@ void clpstat_fmt_json(FILE *out, const Clp__ClusterStatus *st)
         jkv(out, "name", sv->name, true);
         jkv(out, "status", clpstat_server_word(sv), true);
         fprintf(out, "\"priority\":%u,\"master\":%s,", sv->priority, sv->is_master ? "true" : "false");
+        fprintf(out, "\"config_generation\":%llu,\"config_differs\":%s,",
+                (unsigned long long)sv->config_generation, sv->config_differs ? "true" : "false");
         fputs("\"heartbeats\":[", out);
         for (size_t j = 0; j < sv->n_paths; j++) {
             fputs(j ? ",{" : "{", out);
