@@ -276,6 +276,9 @@ static void on_nm_event(core_t *c, const nm_event_t *e)
     const char *name = e->server >= 0 ? c->conf->servers[e->server].name : "";
     switch (e->kind) {
     case NM_EV_SERVER_UP:
+        c->fstop_retry_ms[e->server] = 0;
+        c->takeover_pending &= ~(1ull << e->server);
+        c->takeover_at[e->server] = 0;
         CLP_ALERT(c->d->ev, "nm", 1, name);
         core_state_changed(c);
         rc_server_up(c, e->server);
@@ -336,12 +339,31 @@ static void on_nm_event(core_t *c, const nm_event_t *e)
 
 /* ---- forced stop (fence.c): a lost server's groups wait for its power-off ---- */
 
+/* A failed forced stop (the BMC unreachable, the power-off not confirmed) is
+ * tried again, 10 s later and then twice as late each time up to 5 minutes:
+ * until the lost server is known to be off its groups stay where they were,
+ * and a BMC that comes back must not leave them down for good. */
+#define FSTOP_RETRY_FIRST_MS 10000u
+#define FSTOP_RETRY_MAX_MS 300000u
+
 static void forced_stop_done(void *arg, int server, bool ok)
 {
     core_t *c = arg;
-    if (ok && !c->fenced && nm_peer_state(c->nm, server) != NM_PEER_UP) {
-        rc_server_down(c, server);
+    if (c->fenced || nm_peer_state(c->nm, server) == NM_PEER_UP) {
+        c->fstop_retry_ms[server] = 0;
+        return;
     }
+    if (ok) {
+        c->fstop_retry_ms[server] = 0;
+        rc_server_down(c, server);
+        return;
+    }
+    uint32_t wait = c->fstop_retry_ms[server] ? c->fstop_retry_ms[server] * 2 : FSTOP_RETRY_FIRST_MS;
+    c->fstop_retry_ms[server] = wait < FSTOP_RETRY_MAX_MS ? wait : FSTOP_RETRY_MAX_MS;
+    clp_warn("forced stop of %s failed: its groups are not taken over; trying again in %u s",
+             c->conf->servers[server].name, c->fstop_retry_ms[server] / 1000);
+    c->takeover_at[server] = now_ms() + c->fstop_retry_ms[server];
+    c->takeover_pending |= 1ull << server;
 }
 
 static void server_gone(core_t *c, int k)

@@ -61,6 +61,7 @@ typedef struct core {
     /* servers declared down whose groups may be taken over after a grace */
     uint64_t takeover_at[NM_MAX_SERVERS];
     uint64_t takeover_pending;
+    uint32_t fstop_retry_ms[NM_MAX_SERVERS]; /* backoff of failed forced stops */
 
     /* timeout ratio (clptoratio) */
     uint32_t toratio;

@@ -16,7 +16,7 @@ bmc_start() {
     mkdir -p "$d/state"
     echo 1 >"$d/power"
     : >"$d/calls.log"
-    on gw ip addr add "$addr/24" dev lan2
+    on gw ip addr replace "$addr/24" dev lan2 # a BMC started again keeps its address
     cat >"$d/lan.conf" <<EOC
 name "bmc-$s"
 set_working_mc 0x20

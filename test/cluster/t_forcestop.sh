@@ -7,7 +7,8 @@
 #   and only then takes the group over: the BMC's power-off is complete, and
 #   srv1's core dead, before the floating IP is up on srv2 (times printed);
 # - roles reversed with srv2's BMC unreachable (its simulator stopped): srv1's
-#   forced stop fails (rc 420 and rc 433) and srv1 takes nothing over.
+#   forced stop fails (rc 420 and rc 433) and srv1 takes nothing over; once
+#   the BMC answers again, the retried forced stop succeeds and srv1 takes over.
 # A checker samples both servers throughout: the floating IP is never on two.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_cluster.sh"
@@ -89,4 +90,13 @@ while (($(now_us) < t_end)); do
 done
 addr_on srv2 "$FIP" || fail "srv2 (cut off, running) lost its floating IP"
 log "no takeover without a successful forced stop; srv2 keeps the group"
+
+# --- the BMC answers again: the forced stop is retried, then the takeover --------
+bmc_start srv2 10.32.0.242 admin pw-srv2
+t0=$(date +%s%3N)
+wait_for 30 group_is srv1 failover1 srv1
+t_off=$(bmc_time srv2 "power off done")
+[ -n "$t_off" ] || fail "srv1 took the group over without srv2's power-off"
+log "srv2's BMC back at +0 ms: retried forced stop powered srv2 off at +$((t_off - t0)) ms," \
+    "group on srv1 at +$(($(date +%s%3N) - t0)) ms"
 checker_stop
