@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "clp_bundle.h"
@@ -22,6 +23,7 @@
 #include "clp_xalloc.h"
 #include "trn_local.h"
 
+#define PROBE_TIMEOUT_MS 2000
 #define STAGE_TIMEOUT_MS 10000
 #define COMMIT_TIMEOUT_MS 20000
 #define APPLY_TIMEOUT_MS 180000
@@ -854,6 +856,9 @@ typedef struct {
     char digest[65];
     bool core_running;
     char core_state[16];
+    char ep[128]; /* its trn's endpoint */
+    int probe_fd; /* the connection test before the stage (-1: none) */
+    struct event *probe_ev;
 } target_t;
 
 enum { PH_STAGE = 1, PH_COMMIT, PH_APPLY, PH_START, PH_DONE };
@@ -879,6 +884,7 @@ struct job {
     strv_t active; /* groups active on some server, from the stage answers */
     size_t n_start_pending;
     bool alone;
+    pbundle_t pb;  /* the bundle as sent to every server */
     bool final_ok; /* how the push ends once the stages are dropped */
     char final[2048];
 };
@@ -886,6 +892,12 @@ struct job {
 static void job_free(job_t *j)
 {
     for (size_t i = 0; i < j->n_tg; i++) {
+        if (j->tg[i].probe_ev) {
+            event_free(j->tg[i].probe_ev);
+        }
+        if (j->tg[i].probe_fd >= 0) {
+            close(j->tg[i].probe_fd);
+        }
         if (j->tg[i].ac) {
             clp_aclient_cancel(j->tg[i].ac, &j->tg[i]);
             event_base_once(j->cfg->t->d->base, -1, EV_TIMEOUT, free_aclient_later, j->tg[i].ac,
@@ -894,6 +906,7 @@ static void job_free(job_t *j)
     }
     free(j->tg);
     free(j->order);
+    pbundle_free(&j->pb);
     clp_bundle_free(&j->nb);
     clp_bundle_free(&j->ob);
     clp_conf_free(&j->nc);
@@ -959,21 +972,6 @@ static void job_reply(job_t *j, bool ok, const char *fmt, ...)
     free(rv);
     free(rp);
     job_free(j);
-}
-
-/* The data transfer endpoint of a server (its first LAN address). */
-static int endpoint_of(const clp_conf_t *c, const char *server, int port, char *ep, size_t n)
-{
-    const clp_server_t *s = clp_conf_server(c, server);
-    for (size_t k = 0; s && k < s->n_devices; k++) {
-        const clp_device_t *dv = &s->devices[k];
-        if (strcmp(dv->type, "lan") == 0 && dv->info && dv->info[0]) {
-            snprintf(ep, n, strchr(dv->info, ':') ? "tcp://[%s]:%d" : "tcp://%s:%d", dv->info,
-                     port);
-            return 0;
-        }
-    }
-    return -ENOENT;
 }
 
 static void phase_done(job_t *j);
@@ -1045,13 +1043,79 @@ static void on_stage_reply(void *arg, const Clp__Envelope *rep)
     target_done(t);
 }
 
+static void send_stage(target_t *t)
+{
+    job_t *j = t->job;
+    clp_daemon_t *d = j->cfg->t->d;
+    t->ac = clp_aclient_new(d->base, d->zctx, t->ep, &d->keys, &d->mctx);
+    Clp__Envelope env = CLP__ENVELOPE__INIT;
+    Clp__ConfigStage st = CLP__CONFIG_STAGE__INIT;
+    st.txid = j->txid;
+    st.bundle = &j->pb.msg;
+    env.payload_case = CLP__ENVELOPE__PAYLOAD_CONFIG_STAGE;
+    env.config_stage = &st;
+    if (!t->ac || clp_aclient_call(t->ac, &env, STAGE_TIMEOUT_MS, on_stage_reply, t) < 0) {
+        snprintf(t->message, sizeof(t->message), "cannot reach its clusterpro_trn at %s", t->ep);
+        target_done(t);
+    }
+}
+
+/* The connection test ended: stage there, or count it as not answering. */
+static void on_probe(evutil_socket_t fd, short what, void *arg)
+{
+    target_t *t = arg;
+    int err = ETIMEDOUT;
+    if (what & EV_WRITE) {
+        socklen_t len = sizeof(err);
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
+            err = errno;
+        }
+    }
+    event_free(t->probe_ev);
+    t->probe_ev = NULL;
+    close(t->probe_fd);
+    t->probe_fd = -1;
+    if (err == 0) {
+        send_stage(t);
+        return;
+    }
+    snprintf(t->message, sizeof(t->message), "its clusterpro_trn does not answer at %s (%s)", t->ep,
+             err == ETIMEDOUT ? "no answer within 2 s" : strerror(err));
+    target_done(t);
+}
+
+/* Tests a TCP connection to addr:port without blocking; on_probe follows. */
+static int probe(target_t *t, const char *addr, int port)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    char ap[160];
+    snprintf(ap, sizeof(ap), strchr(addr, ':') ? "[%s]:%d" : "%s:%d", addr, port);
+    if (evutil_parse_sockaddr_port(ap, (struct sockaddr *)&ss, &len) < 0) {
+        return -EINVAL;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    if (connect(fd, (struct sockaddr *)&ss, (socklen_t)len) < 0 && errno != EINPROGRESS) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    t->probe_fd = fd;
+    t->probe_ev = event_new(t->job->cfg->t->d->base, fd, EV_WRITE, on_probe, t);
+    struct timeval tv = clp_tv_ms(PROBE_TIMEOUT_MS);
+    event_add(t->probe_ev, &tv);
+    return 0;
+}
+
 static void start_stage(job_t *j)
 {
     clp_daemon_t *d = j->cfg->t->d;
-    pbundle_t pb = {0};
-    bundle_to_proto(&j->nb, &pb);
-    pb.msg.digest = j->ndigest;
-    pb.msg.pushed_by = j->requester;
+    bundle_to_proto(&j->nb, &j->pb);
+    j->pb.msg.digest = j->ndigest;
+    j->pb.msg.pushed_by = j->requester;
     j->phase = PH_STAGE;
     j->pending = j->n_tg + 1; /* +1: held until every request is out */
     for (size_t i = 0; i < j->n_tg; i++) {
@@ -1060,27 +1124,31 @@ static void start_stage(job_t *j)
             stage_begin(j->cfg, j->txid, &j->nb, d->server, j->requester, local_stage_done, t);
             continue;
         }
-        char ep[128];
-        int port = j->oc ? j->oc->cluster.ports.datatrans : d->conf->cluster.ports.datatrans;
-        if (endpoint_of(j->oc && clp_conf_server(j->oc, t->name) ? j->oc : j->nc, t->name, port, ep,
-                        sizeof(ep)) < 0) {
+        /* reached where the cluster knows it now (a new server: where it will be) */
+        const clp_conf_t *where = j->oc && clp_conf_server(j->oc, t->name) ? j->oc : j->nc;
+        int port = where->cluster.ports.datatrans;
+        const char *addr = NULL;
+        const clp_server_t *s = clp_conf_server(where, t->name);
+        for (size_t k = 0; s && k < s->n_devices && !addr; k++) {
+            if (strcmp(s->devices[k].type, "lan") == 0 && s->devices[k].info &&
+                s->devices[k].info[0]) {
+                addr = s->devices[k].info;
+            }
+        }
+        if (!addr) {
             snprintf(t->message, sizeof(t->message), "no LAN address in clp.conf");
             target_done(t);
             continue;
         }
-        t->ac = clp_aclient_new(d->base, d->zctx, ep, &d->keys, &d->mctx);
-        Clp__Envelope env = CLP__ENVELOPE__INIT;
-        Clp__ConfigStage st = CLP__CONFIG_STAGE__INIT;
-        st.txid = j->txid;
-        st.bundle = &pb.msg;
-        env.payload_case = CLP__ENVELOPE__PAYLOAD_CONFIG_STAGE;
-        env.config_stage = &st;
-        if (!t->ac || clp_aclient_call(t->ac, &env, STAGE_TIMEOUT_MS, on_stage_reply, t) < 0) {
-            snprintf(t->message, sizeof(t->message), "cannot reach its clusterpro_trn at %s", ep);
+        snprintf(t->ep, sizeof(t->ep), strchr(addr, ':') ? "tcp://[%s]:%d" : "tcp://%s:%d", addr,
+                 port);
+        int rc = probe(t, addr, port);
+        if (rc < 0) {
+            snprintf(t->message, sizeof(t->message),
+                     "its clusterpro_trn does not answer at %s (%s)", t->ep, strerror(-rc));
             target_done(t);
         }
     }
-    pbundle_free(&pb);
     job_release(j); /* the hold */
 }
 
@@ -1603,6 +1671,7 @@ void trn_config_on_push(void *arg, clp_srv_req_t *req, const Clp__Envelope *env)
         target_t *t = &j->tg[i];
         t->job = j;
         t->prio = (int)i;
+        t->probe_fd = -1;
         snprintf(t->name, sizeof(t->name), "%s", j->nc->servers[i].name);
         t->local = strcmp(t->name, d->server) == 0;
     }
