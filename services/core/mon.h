@@ -40,6 +40,12 @@ typedef struct mon_type {
     /* Called when the monitor starts/stops on this server (may be NULL). */
     int (*start)(mon_ctx_t *ctx);
     void (*stop)(mon_ctx_t *ctx);
+    /* Optional (may be NULL): a file descriptor that becomes readable when what
+     * the monitor watches may just have failed (pidw: a pidfd of the process),
+     * or -1. The engine owns it; when it fires, the check runs at once instead
+     * of at the next interval (the verdict is still the check's). Asked after
+     * every normal check while none is armed. Runs in the core: immediate. */
+    int (*watch)(mon_ctx_t *ctx);
 } mon_type_t;
 
 /* The row for a type name, or NULL when this product does not implement it. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "child.h"
 #include "clp_log.h"
@@ -99,6 +100,8 @@ typedef struct {
     const clp_group_t *target_group;
     char *notice;          /* mrw: the external error notice standing (heap), NULL if none */
     const char *rec_notice; /* the recovery in progress was caused by a notice: its step */
+    int watch_fd;            /* the type's watch (mon_type_t.watch), -1 when none is armed */
+    struct event *watch_ev;
 } mrt_t;
 
 typedef struct rm {
@@ -177,8 +180,56 @@ static void mon_start(rm_t *rm, mrt_t *M, uint64_t now)
     CLP_ALERT(rm->c->d->ev, "rm", 1, M->conf->name);
 }
 
+/* ---- event-driven checks (mon_type_t.watch) ---- */
+
+static void run_check(rm_t *rm, mrt_t *M, uint64_t now);
+
+static void watch_drop(mrt_t *M)
+{
+    if (M->watch_ev) {
+        event_free(M->watch_ev);
+        M->watch_ev = NULL;
+    }
+    if (M->watch_fd >= 0) {
+        close(M->watch_fd);
+        M->watch_fd = -1;
+    }
+}
+
+/* What the monitor watches may have failed: check now, if it would be checked
+ * at all now (not while its target is being stopped: the next tick stops it). */
+static void on_watch(evutil_socket_t fd, short what, void *arg)
+{
+    mrt_t *M = arg;
+    rm_t *rm = M->rm;
+    watch_drop(M);
+    if (!M->running || !should_run(rm, M) || M->suspended || M->child || M->recovering) {
+        return;
+    }
+    run_check(rm, M, clp_mono_ms());
+}
+
+static void watch_arm(rm_t *rm, mrt_t *M)
+{
+    if (!M->type || !M->type->watch || M->watch_fd >= 0 || !M->running || M->suspended) {
+        return;
+    }
+    mon_ctx_t ctx;
+    fill_ctx(rm, M, &ctx);
+    int fd = M->type->watch(&ctx);
+    if (fd < 0) {
+        return;
+    }
+    M->watch_fd = fd;
+    M->watch_ev = event_new(rm->c->d->base, fd, EV_READ, on_watch, M);
+    if (!M->watch_ev || event_add(M->watch_ev, NULL) < 0) {
+        watch_drop(M);
+    }
+}
+
 static void mon_stop(rm_t *rm, mrt_t *M)
 {
+    watch_drop(M);
     if (M->child) {
         child_abandon(M->child);
         M->child = NULL;
@@ -414,6 +465,7 @@ static void handle_result(rm_t *rm, mrt_t *M, int result, const char *detail, ui
         set_state(rm, M,
                   (result == MON_CHECK_WARN || delayed) ? CLP__MONITOR_STATE__MON_CAUTION
                                                         : CLP__MONITOR_STATE__MON_NORMAL);
+        watch_arm(rm, M);
         return;
     }
     snprintf(M->msg, sizeof(M->msg), "%s", timeout ? "timeout" : detail ? detail : "error");
@@ -520,6 +572,7 @@ int rm_init(core_t *c)
     for (size_t i = 0; i < rm->n; i++) {
         mrt_t *M = &rm->m[i];
         M->rm = rm;
+        M->watch_fd = -1;
         M->conf = &c->conf->monitors[i];
         M->index = (int)i;
         M->type = M->conf->supported ? mon_type(M->conf->type) : NULL;
@@ -557,6 +610,7 @@ void rm_fini(core_t *c)
         if (rm->m[i].child) {
             child_abandon(rm->m[i].child);
         }
+        watch_drop(&rm->m[i]);
         free(rm->m[i].notice);
     }
     free(rm->m);
