@@ -210,6 +210,16 @@ tcp_ok srv1 10.31.0.2 29002 || fail "unblock: TCP srv1 -> srv2:29002 still dropp
 for s in $SERVERS; do
     [ -z "$(on "$s" nft list tables)" ] || fail "$s: nftables tables left after unblock"
 done
+# A crash kills every process in the server's namespaces, also the nft of a
+# block or unblock running at that moment: the table must still end right.
+for i in 1 2 3 4 5; do
+    bed block srv1 srv2
+    bed crash srv2 >/dev/null &
+    bed unblock
+    wait $!
+    [ -z "$(on srv2 nft list tables)" ] || fail "srv2: nftables table left by an unblock during a crash ($i)"
+done
+log "block/unblock during a crash of the server: the tables end as recorded"
 
 # --- mounts, /run, shared disk ---------------------------------------------------
 log "private mounts and /run; the shared disk seen by every server"

@@ -152,12 +152,22 @@ $out    }
 EOF
 }
 
-# nft_apply: load every server's table from the block list.
+# nft_apply: load every server's table from the block list. A crash of that
+# server running at the same moment kills whatever runs in its namespaces, the
+# nft loading the table included: the load is tried again (a crash keeps the
+# blocks, so the table must be right once it is over).
 nft_apply() {
-    local s
+    local s i
     for s in $(bed_servers); do
-        nft_ruleset "$s" | nsenter --net="$(ns_path "$s")" nft -f - ||
-            die "cannot load the nftables rules of $s"
+        for ((i = 1; ; i++)); do
+            nft_ruleset "$s" | nsenter --net="$(ns_path "$s")" nft -f - 2>/dev/null && break
+            if ((i == 20)); then
+                nft_ruleset "$s" | nsenter --net="$(ns_path "$s")" nft -f - ||
+                    die "cannot load the nftables rules of $s"
+                break
+            fi
+            sleep 0.1
+        done
     done
 }
 
