@@ -4,14 +4,17 @@
  * decoding, query string, client IP lists, session cookie, HTTP Basic
  * credentials checked by the password worker, route table, rights, CSRF and
  * Origin checks, the JSON body) and the handlers behind the routes, with the
- * WebManager's modules set up as clusterpro_webmgr sets them up. No other
- * daemon runs (an empty installation root), so every handler that would ask
- * the core or trn answers at once that it is not running.
+ * WebManager's modules set up as clusterpro_webmgr sets them up. A stand-in
+ * core answers on the root's run/core.sock (a fixed cluster status of two
+ * servers, a group, a resource and a monitor; every operation succeeds), so
+ * the pages and API replies are rendered; trn does not run, so what needs it
+ * is answered at once as not running.
  *
  * Each input is written to a fresh TCP connection on the loopback; the first
  * byte picks the listener (bit 0: the REST API port instead of the WebManager
- * port) and the client (bit 1: 127.0.0.2, which the client list allows only to
- * look, instead of 127.0.0.1, allowed to operate). The text "@SID@" and
+ * port), the client (bit 1: 127.0.0.2, which the client list allows only to
+ * look, instead of 127.0.0.1, allowed to operate) and whether the core is
+ * there (bit 2 set: its socket file is moved away for this input). The text "@SID@" and
  * "@CSRF@" in the input are replaced by a live session's id and CSRF token so
  * that the session paths are reachable; the passwords are "op" (operation)
  * and "ref" (reference). Oracles besides the sanitizers: every connection
@@ -72,6 +75,125 @@ static void fail(const char *what)
     fprintf(stderr, "fuzz_http: %s: %s\n", what, strerror(errno));
     abort();
 }
+
+/* ---- the stand-in core ---- */
+
+static clp_srv_t *core;
+static char core_sock[CLP_PATH_MAX], core_away[CLP_PATH_MAX + 8];
+
+static Clp__ClusterStatus *status_of(void)
+{
+    static Clp__ClusterStatus cs = CLP__CLUSTER_STATUS__INIT;
+    static Clp__ServerView sv[2], *svp[2];
+    static Clp__GroupView gv = CLP__GROUP_VIEW__INIT, *gvp[1] = {&gv};
+    static Clp__ResourceView rv = CLP__RESOURCE_VIEW__INIT, *rvp[1] = {&rv};
+    static Clp__ServerGroupState sg[2], *sgp[2];
+    static Clp__MonitorView mv = CLP__MONITOR_VIEW__INIT, *mvp[1] = {&mv};
+    static Clp__MonitorServerState ms[2], *msp[2];
+    static const char *names[2] = {"s1", "s2"};
+    for (int i = 0; i < 2; i++) {
+        clp__server_view__init(&sv[i]);
+        sv[i].name = (char *)names[i];
+        sv[i].priority = (uint32_t)i;
+        sv[i].state = CLP__SERVER_STATE__SERVER_ONLINE;
+        sv[i].is_master = i == 0;
+        svp[i] = &sv[i];
+        clp__server_group_state__init(&sg[i]);
+        sg[i].server = (char *)names[i];
+        sg[i].state = i == 0 ? CLP__GROUP_STATE__GROUP_ONLINE : CLP__GROUP_STATE__GROUP_OFFLINE;
+        sgp[i] = &sg[i];
+        clp__monitor_server_state__init(&ms[i]);
+        ms[i].server = (char *)names[i];
+        ms[i].state = i == 0 ? CLP__MONITOR_STATE__MON_NORMAL : CLP__MONITOR_STATE__MON_ERROR;
+        ms[i].message = (char *)(i == 0 ? "" : "notice <app.disk> & \"quoted\"");
+        msp[i] = &ms[i];
+    }
+    rv.name = (char *)"exec1";
+    rv.type = (char *)"exec";
+    rv.state = CLP__GROUP_STATE__GROUP_ONLINE;
+    rv.current = (char *)"s1";
+    rv.n_per_server = 2;
+    rv.per_server = sgp;
+    gv.name = (char *)"failover1";
+    gv.type = (char *)"failover";
+    gv.state = CLP__GROUP_STATE__GROUP_ONLINE;
+    gv.current = (char *)"s1";
+    gv.n_resources = 1;
+    gv.resources = rvp;
+    gv.n_per_server = 2;
+    gv.per_server = sgp;
+    mv.name = (char *)"userw";
+    mv.type = (char *)"userw";
+    mv.state = CLP__MONITOR_STATE__MON_CAUTION;
+    mv.n_per_server = 2;
+    mv.per_server = msp;
+    cs.cluster = (char *)"fuzz";
+    cs.local_server = (char *)"s1";
+    cs.master = (char *)"s1";
+    cs.local_state = CLP__SERVER_STATE__SERVER_ONLINE;
+    cs.n_servers = 2;
+    cs.servers = svp;
+    cs.n_groups = 1;
+    cs.groups = gvp;
+    cs.n_monitors = 1;
+    cs.monitors = mvp;
+    cs.toratio = 1;
+    return &cs;
+}
+
+static void core_status(void *arg, clp_srv_req_t *req, const Clp__Envelope *env)
+{
+    Clp__Envelope rep = CLP__ENVELOPE__INIT;
+    rep.payload_case = CLP__ENVELOPE__PAYLOAD_CLUSTER_STATUS;
+    rep.cluster_status = status_of();
+    clp_srv_reply(req, &rep);
+}
+
+static void core_group(void *arg, clp_srv_req_t *req, const Clp__Envelope *env)
+{
+    Clp__Envelope rep = CLP__ENVELOPE__INIT;
+    Clp__GroupReply gr = CLP__GROUP_REPLY__INIT;
+    Clp__GroupResult res = CLP__GROUP_RESULT__INIT, *resp[1] = {&res};
+    res.group = env->group_request->group[0] ? env->group_request->group : (char *)"failover1";
+    res.ok = true;
+    res.message = (char *)"done";
+    res.server = env->group_request->target;
+    gr.ok = true;
+    gr.message = (char *)"done";
+    gr.n_results = 1;
+    gr.results = resp;
+    rep.payload_case = CLP__ENVELOPE__PAYLOAD_GROUP_REPLY;
+    rep.group_reply = &gr;
+    clp_srv_reply(req, &rep);
+}
+
+static void core_generic(void *arg, clp_srv_req_t *req, const Clp__Envelope *env)
+{
+    Clp__Envelope rep = CLP__ENVELOPE__INIT;
+    Clp__GenericReply g = CLP__GENERIC_REPLY__INIT;
+    Clp__MonitorReply m = CLP__MONITOR_REPLY__INIT;
+    if (env->payload_case == CLP__ENVELOPE__PAYLOAD_MONITOR_REQUEST) {
+        m.ok = true;
+        m.message = (char *)"done";
+        rep.payload_case = CLP__ENVELOPE__PAYLOAD_MONITOR_REPLY;
+        rep.monitor_reply = &m;
+    } else {
+        g.ok = true;
+        g.message = (char *)"done";
+        rep.payload_case = CLP__ENVELOPE__PAYLOAD_GENERIC_REPLY;
+        rep.generic_reply = &g;
+    }
+    clp_srv_reply(req, &rep);
+}
+
+static const clp_srv_handler_t core_table[] = {
+    {CLP__ENVELOPE__PAYLOAD_CLUSTER_STATUS_REQUEST, core_status},
+    {CLP__ENVELOPE__PAYLOAD_GROUP_REQUEST, core_group},
+    {CLP__ENVELOPE__PAYLOAD_RESOURCE_REQUEST, core_generic},
+    {CLP__ENVELOPE__PAYLOAD_MONITOR_REQUEST, core_generic},
+    {CLP__ENVELOPE__PAYLOAD_CLUSTER_REQUEST, core_generic},
+    {0, NULL},
+};
 
 /* A TCP port free on the loopback now. */
 static int free_port(void)
@@ -175,6 +297,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     w.http = web_http_new(&w);
     if (!w.acl || !w.auth || !w.sessions || !w.status) {
         fail("webmgr modules");
+    }
+    char ep[CLP_PATH_MAX + 16], err[256];
+    clp_endpoint_ipc(ep, sizeof(ep), d.root, "core");
+    clp_endpoint_file(core_sock, sizeof(core_sock), d.root, "core");
+    snprintf(core_away, sizeof(core_away), "%s.away", core_sock);
+    core = clp_srv_new(d.base, d.zctx, ep, core_table, NULL, &d.mctx, NULL, NULL, err, sizeof(err));
+    if (!core) {
+        fprintf(stderr, "fuzz_http: the stand-in core: %s\n", err);
+        abort();
     }
     for (int i = 0; i < 2; i++) {
         ports[i] = free_port();
@@ -283,6 +414,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     fresh_session();
+    bool core_down = (data[0] & 4) != 0;
+    if (core_down && rename(core_sock, core_away) < 0) {
+        fail("moving the core's socket away");
+    }
     uint8_t *req = malloc(size * 13 + 1);
     size_t len = substitute(data + 1, size - 1, req);
 
@@ -330,6 +465,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* let the server side finish with the closed connection */
     for (int i = 0; i < 4; i++) {
         event_base_loop(d.base, EVLOOP_NONBLOCK);
+    }
+    if (core_down && rename(core_away, core_sock) < 0) {
+        fail("moving the core's socket back");
     }
     return 0;
 }
