@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clp_log.h"
 #include "clp_time.h"
@@ -160,6 +161,46 @@ int confgen_reload(core_t *c, const char *who, char *why, size_t n)
     return 0;
 }
 
+/* A reload is no cluster start: the automatic start this one did must not be
+ * done again by the next core (a group an operator stopped would start). The
+ * leaving core leaves a note; the next one reads it before its start-up wait
+ * can end. */
+#define RELOAD_NOTE "work/reload.autostarted"
+#define RELOAD_NOTE_MAX_AGE_MS (10u * 60u * 1000u)
+
+static void leave_note(core_t *c)
+{
+    char path[CLP_PATH_MAX], buf[32];
+    clp_path(path, sizeof(path), c->d->root, RELOAD_NOTE);
+    if (!rc_autostarted(c)) {
+        unlink(path);
+        return;
+    }
+    int n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", clp_wall_ms());
+    if (clp_write_replace(path, buf, (size_t)n, 0644) < 0) {
+        clp_warn("cannot write %s: the next core may start groups automatically again", path);
+    }
+}
+
+static void read_note(core_t *c)
+{
+    char path[CLP_PATH_MAX], *data = NULL;
+    size_t len = 0;
+    c->reload_checked = true;
+    clp_path(path, sizeof(path), c->d->root, RELOAD_NOTE);
+    if (clp_read_file(path, 64, &data, &len) < 0) {
+        return;
+    }
+    uint64_t at = strtoull(data, NULL, 10), now = clp_wall_ms();
+    free(data);
+    unlink(path);
+    if (at && now >= at && now - at < RELOAD_NOTE_MAX_AGE_MS) {
+        clp_info(
+            "started by a reload: this cluster start's automatic group start was already done");
+        rc_note_autostarted(c);
+    }
+}
+
 /* A difference that outlasts a push's rolling apply becomes an alert. */
 static void alert_lasting(core_t *c, uint64_t now)
 {
@@ -178,6 +219,9 @@ static void alert_lasting(core_t *c, uint64_t now)
 
 void confgen_tick(core_t *c, uint64_t now)
 {
+    if (!c->reload_checked) {
+        read_note(c);
+    }
     alert_lasting(c, now);
     if (!c->reload_until || c->reload_exit) {
         return;
@@ -196,6 +240,7 @@ void confgen_tick(core_t *c, uint64_t now)
     }
     clp_info("leaving for a reload: groups and resources stay as they are; the restarter "
              "starts the cluster service again with the new configuration");
+    leave_note(c);
     c->reload_exit = true;
     clp_daemon_exit_loop(c->d);
 }
