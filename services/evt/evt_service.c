@@ -295,8 +295,11 @@ int evt_service_ingest_spool(evt_service_t *svc)
         }
     }
     closedir(dh);
-    /* Names embed the source and a zero-padded seq: sorted order is send order. */
-    qsort(names, n, sizeof(*names), cmp_names);
+    /* Names embed the source and a zero-padded seq: sorted order is send order.
+     * (qsort must not be given the NULL of an empty spool.) */
+    if (n > 1) {
+        qsort(names, n, sizeof(*names), cmp_names);
+    }
     for (size_t i = 0; i < n; i++) {
         char path[CLP_PATH_MAX + 300];
         char *data = NULL;
