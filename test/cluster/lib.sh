@@ -96,6 +96,9 @@ bed_down() {
     local rc=$?
     set +e
     trap - EXIT ERR
+    if [ $rc -ne 77 ] && bed_sanitizer_reports; then
+        [ $rc -ne 0 ] || rc=1
+    fi
     if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
         bed_save_logs
     fi
@@ -112,6 +115,22 @@ bed_down() {
         log "FAILED (exit $rc)"
     fi
     exit $rc
+}
+
+# bed_sanitizer_reports: true (and the reports shown) when a daemon of the bed
+# reported an error of the sanitizer build (ASan, LeakSanitizer, UBSan) on its
+# standard error (log/*.out): then the test fails, whatever it saw.
+bed_sanitizer_reports() {
+    local f found=1
+    for f in "$CLPBED_DIR"/srv[0-9]*/root/log/*.out; do
+        [ -f "$f" ] || continue
+        if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"; then
+            log "sanitizer report in ${f#"$CLPBED_DIR"/}:"
+            grep -m1 -A25 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f" >&2
+            found=0
+        fi
+    done
+    return $found
 }
 
 # bed_save_logs: copy what a failed test leaves on the servers to test/artifacts/.
