@@ -1456,6 +1456,17 @@ static void decide(job_t *j)
         }
     }
     j->gen = top + 1;
+    /* A running cluster service that did not say what it holds may hold
+     * anything: every group counts as active. */
+    for (size_t i = 0; i < j->n_tg; i++) {
+        if (j->tg[i].core_running && strcmp(j->tg[i].core_state, "unknown") == 0) {
+            strv_free(&j->active);
+            for (size_t g = 0; g < j->oc->n_groups; g++) {
+                strv_add(&j->active, "%s", j->oc->groups[g].name);
+            }
+            break;
+        }
+    }
     int rc = clp_confdiff(j->oc, j->nc, &j->ob, &j->nb, (const char *const *)j->active.v,
                           j->active.n, &j->diff);
     if (rc < 0) {
