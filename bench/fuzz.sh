@@ -7,14 +7,15 @@
 #
 #   SECONDS   how long each target runs (libFuzzer -max_total_time)
 #   TARGET    target names (msg, dgram, config, http, json, manifest, ...);
-#             default: every fuzz_* binary in BUILD/fuzz
+#             default: every test/fuzz/fuzz_*.c
 #   -b BUILD  the libFuzzer build (default $CLP_FUZZ_BUILD or <src>/build-fuzz);
 #             configured with clang and -DCLP_FUZZ=ON and built when needed
 #   -j JOBS   targets run at the same time (default 1: one at a time)
 #   -o OUT    working directory (default /tmp/clp-fuzz): OUT/corpus/<target> is
 #             the growing corpus (kept between runs, seeded from
 #             test/fuzz/corpus/<target>), OUT/log/<target>.log libFuzzer's
-#             output, OUT/crash/<target>/ what made a target fail
+#             output, OUT/crash/<target>/ what made a target fail,
+#             OUT/build.log the build's output
 #   -n NICE   niceness of the fuzzers (default 19: the machine stays usable)
 #
 # Prints one line per target and exits 1 when any target found something:
@@ -34,12 +35,12 @@ while getopts "b:j:o:n:" opt; do
     j) jobs="$OPTARG" ;;
     o) out="$OPTARG" ;;
     n) nice_level="$OPTARG" ;;
-    *) sed -n '2,22p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,/^set -euo/{/^set/d;p}' "$0" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
 if [ $# -lt 1 ] || ! [[ "$1" =~ ^[0-9]+$ ]]; then
-    sed -n '2,22p' "$0" >&2
+    sed -n '2,/^set -euo/{/^set/d;p}' "$0" >&2
     exit 2
 fi
 secs="$1"
@@ -53,19 +54,20 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
     cmake -S "$src" -B "$build" -DCMAKE_C_COMPILER=clang -DCLP_FUZZ=ON \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
-cmake --build "$build" -j"$(nproc)" >"$out.build.log" 2>&1 || {
-    tail -30 "$out.build.log" >&2
-    echo "fuzz.sh: the build failed (log: $out.build.log)" >&2
-    exit 2
-}
-
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    for b in "$build"/fuzz/fuzz_*; do
-        targets+=("$(basename "$b" | sed 's/^fuzz_//')")
+    for f in "$src"/test/fuzz/fuzz_*.c; do
+        f=${f##*/fuzz_}
+        targets+=("${f%.c}")
     done
 fi
 mkdir -p "$out/log"
+# Only the fuzz targets (and the libraries they link) are built.
+cmake --build "$build" -j"$(nproc)" --target "${targets[@]/#/fuzz_}" >"$out/build.log" 2>&1 || {
+    tail -30 "$out/build.log" >&2
+    echo "fuzz.sh: the build failed (log: $out/build.log)" >&2
+    exit 2
+}
 
 run_one() {
     local t="$1" bin="$build/fuzz/fuzz_$1"
