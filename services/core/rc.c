@@ -1033,6 +1033,11 @@ bool rc_group_online_here(core_t *c, const char *group)
     return g >= 0 && RC(c)->grp[g].local == CLP__GROUP_STATE__GROUP_ONLINE;
 }
 
+bool rc_group_busy_here(core_t *c, int g)
+{
+    return g >= 0 && (size_t)g < RC(c)->n_grp && rc_group_busy_locally(RC(c), g);
+}
+
 void rc_set_restricted(core_t *c, int g, int server, bool restricted)
 {
     rc_t *rc = RC(c);

@@ -84,6 +84,8 @@ int rc_request_stop(core_t *c, const char *group, const char *cause);
 /* Local queries for monitors. */
 bool rc_resource_online_here(core_t *c, const char *resource);
 bool rc_group_online_here(core_t *c, const char *group);
+/* An activation or deactivation of group g (index) runs on this server. */
+bool rc_group_busy_here(core_t *c, int g);
 int rc_group_index(core_t *c, const char *group);
 /* Servers where a monitor error forbids group g (set by rm). */
 void rc_set_restricted(core_t *c, int g, int server, bool restricted);

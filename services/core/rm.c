@@ -90,6 +90,8 @@ typedef struct {
     uint64_t normal_since;
     bool in_error;
     bool recovering;
+    bool restarting; /* a reactivation it asked for may still run here: no check */
+    bool rearm;      /* reactivated: the next confirmed failure is a new error */
     uint64_t hold_until;
     char msg[256];
     uint64_t last_check_wall;
@@ -203,7 +205,8 @@ static void on_watch(evutil_socket_t fd, short what, void *arg)
     mrt_t *M = arg;
     rm_t *rm = M->rm;
     watch_drop(M);
-    if (!M->running || !should_run(rm, M) || M->suspended || M->child || M->recovering) {
+    if (!M->running || !should_run(rm, M) || M->suspended || M->child || M->recovering ||
+        M->restarting) {
         return;
     }
     run_check(rm, M, clp_mono_ms());
@@ -244,6 +247,8 @@ static void mon_stop(rm_t *rm, mrt_t *M)
     }
     M->running = false;
     M->in_error = false;
+    M->restarting = false;
+    M->rearm = false;
     if (M->rel_group >= 0) {
         rc_set_restricted(rm->c, M->rel_group, rm->c->self, false);
     }
@@ -337,6 +342,7 @@ static void recover(rm_t *rm, mrt_t *M, bool timeout)
     case REC_RESTART:
         CLP_ALERT(c->d->ev, "rm", 13, target, M->conf->name);
         M->recovering = true;
+        M->restarting = true;
         if (M->conf->rel_type == CLP_REL_ALLGRP) {
             for (size_t g = 0; g < c->conf->n_groups; g++) {
                 if (rc_group_online_here(c, c->conf->groups[g].name)) {
@@ -444,6 +450,7 @@ static void handle_result(rm_t *rm, mrt_t *M, int result, const char *detail, ui
     }
     if (result == MON_CHECK_OK || result == MON_CHECK_WARN) {
         M->fails = 0;
+        M->rearm = false;
         if (M->in_error) {
             M->in_error = false;
             CLP_ALERT(c->d->ev, "rm", 26, M->conf->name);
@@ -480,10 +487,11 @@ static void handle_result(rm_t *rm, mrt_t *M, int result, const char *detail, ui
     if (!confirmed) {
         return;
     }
-    if (M->in_error) {
+    if (M->in_error && !M->rearm) {
         set_state(rm, M, CLP__MONITOR_STATE__MON_ERROR);
         return; /* one recovery per error; the next comes when it was normal again */
     }
+    M->rearm = false;
     M->in_error = true;
     M->normal_since = 0;
     set_state(rm, M, CLP__MONITOR_STATE__MON_ERROR);
@@ -540,6 +548,21 @@ static void run_check(rm_t *rm, mrt_t *M, uint64_t now)
     }
 }
 
+/* Does the reactivation a monitor asked for still run on this server? */
+static bool restart_busy(rm_t *rm, mrt_t *M)
+{
+    core_t *c = rm->c;
+    if (M->conf->rel_type == CLP_REL_ALLGRP) {
+        for (size_t g = 0; g < c->conf->n_groups; g++) {
+            if (rc_group_busy_here(c, (int)g)) {
+                return true;
+            }
+        }
+        return false;
+    }
+    return M->rel_group >= 0 && rc_group_busy_here(c, M->rel_group);
+}
+
 void rm_tick(core_t *c, uint64_t now)
 {
     rm_t *rm = RM(c);
@@ -551,7 +574,17 @@ void rm_tick(core_t *c, uint64_t now)
         } else if (!want && M->running) {
             mon_stop(rm, M);
         }
-        if (!M->running || M->suspended || M->child || M->recovering || now < M->next_check) {
+        if (M->restarting && !M->recovering && !restart_busy(rm, M)) {
+            /* The reactivation is over (the target may have been restarted
+             * between two ticks, the monitor running throughout): a failure
+             * of what runs now is a new error, counted from scratch. */
+            M->restarting = false;
+            M->rearm = M->in_error;
+            M->fails = 0;
+            M->next_check = now;
+        }
+        if (!M->running || M->suspended || M->child || M->recovering || M->restarting ||
+            now < M->next_check) {
             continue;
         }
         run_check(rm, M, now);
