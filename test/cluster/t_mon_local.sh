@@ -6,8 +6,10 @@
 #   fewer on srv1 -> Error.
 # - diskw READ and TUR (a loop device: TUR falls back to READ, logged once) on
 #   the shared disk: Normal; WRITE(FILE) writes its stamped pattern to each
-#   server's own file; READ(O_DIRECT) of the test's own loop device: detached
-#   -> Error (rm 9: a size of 0), attached again -> Normal (rm 26).
+#   server's own file; READ(O_DIRECT) of the test's own loop device: its
+#   medium gone (the backing file emptied, losetup -c: size 0) -> Error (rm 9:
+#   a size of 0), back -> Normal (rm 26). (Not detached: on a shared machine
+#   another bed's losetup -f would take the free device at once.)
 # - mtw over pswapp and diskwloop: Normal when both are, Caution when one is in
 #   error, Error when both are.
 . "$(dirname "$0")/lib.sh"
@@ -39,7 +41,7 @@ app() {
     wait_for 5 grep -q '^clpmon-psw-app-x' "/proc/$BG_PID/cmdline"
 }
 
-# The test's own loop device (detached and attached again by the test).
+# The test's own loop device (emptied and refilled by the test).
 truncate -s 4M "$TEST_TMP/loop.img"
 LOOP=$(losetup --find --show "$TEST_TMP/loop.img")
 # cleanup: the EXIT trap: detach the test's loop device, then bed_down (which
@@ -87,8 +89,9 @@ log "mtw: srv1 both members normal, srv2 pswapp in error"
 wait_for 10 is srv1 mtw1 Normal
 wait_for 10 is srv2 mtw1 Caution
 
-log "detaching $LOOP"
-losetup -d "$LOOP"
+log "emptying $LOOP (size 0)"
+truncate -s 0 "$TEST_TMP/loop.img"
+losetup -c "$LOOP"
 wait_for 10 is srv1 diskwloop Error
 wait_for 10 is srv2 diskwloop Error
 alerts srv1 rm 9 | grep -q "^Detected an error in monitoring diskwloop\. (2 : $LOOP has a size of 0 (no medium, or a detached loop device))$" ||
@@ -108,8 +111,9 @@ kill "${APPS_srv1[2]}"
 wait_for 10 is srv1 pswapp Error
 wait_for 10 is srv1 mtw1 Error
 
-log "attaching $LOOP again, 2 processes on srv1"
-losetup "$LOOP" "$TEST_TMP/loop.img"
+log "refilling $LOOP, 2 processes on srv1"
+truncate -s 4M "$TEST_TMP/loop.img"
+losetup -c "$LOOP"
 app srv1
 app srv1
 for s in srv1 srv2; do
