@@ -674,6 +674,9 @@ static void apply_next(apply_job_t *a)
         apply_end(a, true, "%s", a->notes[0] ? a->notes : "services restarted");
         return;
     }
+    if (!a->deadline) { /* counted from the reload, after the services' restarts */
+        a->deadline = clp_mono_ms() + CORE_BACK_MS;
+    }
     if (clp_mono_ms() >= a->deadline) {
         apply_end(a, false, "the cluster service did not come back within %d s%s%s",
                   CORE_BACK_MS / 1000, a->notes[0] ? "; " : "", a->notes);
@@ -728,7 +731,6 @@ static void apply_begin(cfg_t *cfg, const Clp__ConfigApply *m, apply_done_fn fn,
     a->reload_core = m->reload_core;
     a->alone = m->alone;
     a->t0 = clp_mono_ms();
-    a->deadline = a->t0 + CORE_BACK_MS;
     static const char *const allowed[] = {"clusterpro_evt", "clusterpro_alertsync",
                                           "clusterpro_webmgr"};
     for (size_t i = 0; i < m->n_restart && a->n_restart < 8; i++) {
