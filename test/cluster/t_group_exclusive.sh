@@ -110,7 +110,11 @@ done
 [ -s "$VIOL" ] && { cat "$VIOL" >&2; fail "complete exclusion or single activation violated"; }
 
 # Two failovers of one group at the same moment (two monitors, two operators):
-# they never interleave; at most one moves it.
+# they never interleave. A move takes a few tens of ms, so the second request may
+# arrive after the first is done and move the group on (then both succeed, one
+# after the other); else it is refused while the first is in progress.
+v=$(view)
+moves_before=$(alert_count "$v" rc 50 gA)
 on srv2 clpgrp -m gA >"$TEST_TMP/m1" 2>&1 &
 p1=$!
 on srv3 clpgrp -m gA >"$TEST_TMP/m2" 2>&1 &
@@ -121,7 +125,16 @@ log "concurrent moves: [$(tr '\n' ' ' <"$TEST_TMP/m1")] [$(tr '\n' ' ' <"$TEST_T
 wait_for 10 settled
 a=$(cur gA) b=$(cur gB)
 [ "$a" != "$b" ] || fail "both groups on $a after concurrent moves"
-[ "$a" = srv3 ] || fail "gA should have gone to srv3 (the only server without a complete-exclusive group), is on $a"
+# gA's move records (rc 50 started, rc 51 completed) since, in time order.
+seq=$(awk -F'\t' '$4 == "rc" && ($5 == 50 || $5 == 51) && index($10, "gA") { print $3, $5 }' \
+    "$CLPBED_DIR/$v/root/alert/alert.log" | sort -n | tail -n +$((moves_before * 2 + 1)) | awk '{ printf "%s ", $2 }')
+case $seq in
+    "50 51 ")
+        [ "$a" = srv3 ] ||
+            fail "gA should have gone to srv3 (the only server without a complete-exclusive group), is on $a" ;;
+    "50 51 50 51 ") log "the two moves ran one after the other (gA now on $a)" ;;
+    *) fail "gA's moves interleaved or went wrong: rc records [$seq]" ;;
+esac
 grep -q "in progress\|already active\|Command succeeded" "$TEST_TMP/m1" "$TEST_TMP/m2" ||
     fail "unexpected answers to the concurrent moves"
 sleep 0.5
