@@ -376,6 +376,28 @@ static void server_gone(core_t *c, int k)
 
 /* ---- the tick ---- */
 
+/* Runs the tick at the next deadline that falls before the next tick: a peer's
+ * silence reaching the heartbeat timeout, or the end of a takeover's grace. A
+ * loss is then found, and a takeover started, when it is due rather than up to
+ * a tick later (25 ms at a 100 ms interval, 100 ms from 400 ms on), here and
+ * on a partition's losing side alike: the grace's margin for the loser's fence
+ * no longer shrinks by the loser's tick. Costs nothing while beats arrive (the
+ * next loss is then a whole timeout away). */
+static void schedule_wake(core_t *c, uint64_t now)
+{
+    uint64_t at = nm_next_loss_at(c->nm);
+    for (int k = 0; k < nm_n_servers(c->nm); k++) {
+        if (((c->takeover_pending >> k) & 1u) && c->takeover_at[k] < at) {
+            at = c->takeover_at[k];
+        }
+    }
+    if (at <= now || at >= now + c->tick_ms) {
+        return;
+    }
+    struct timeval tv = clp_tv_ms((uint32_t)(at - now) + 1);
+    evtimer_add(c->wake, &tv);
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     core_t *c = arg;
@@ -409,6 +431,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     rm_tick(c, now);
     view_publish_tick(c, now);
     confgen_tick(c, now);
+    schedule_wake(c, now);
     if (c->leave_at && now >= c->leave_at) {
         c->leave_at = 0;
         clp_daemon_exit_loop(c->d);
@@ -498,6 +521,7 @@ int core_init(core_t *c, clp_daemon_t *d)
     c->tick_ms = interval / 4;
     c->tick_ms = c->tick_ms < 10 ? 10 : c->tick_ms > 100 ? 100 : c->tick_ms;
     c->tick = event_new(d->base, -1, EV_PERSIST, on_tick, c);
+    c->wake = evtimer_new(d->base, on_tick, c);
     struct timeval tv = clp_tv_ms(c->tick_ms);
     event_add(c->tick, &tv);
     np_health_start(c->np, interval * 5 > 5000 ? interval * 5 : 5000, on_np_health, c);
@@ -543,6 +567,9 @@ void core_fini(core_t *c)
 {
     if (c->tick) {
         event_free(c->tick);
+    }
+    if (c->wake) {
+        event_free(c->wake);
     }
     userw_destroy(&c->userw);
     hb_destroy(&c->hb);

@@ -39,6 +39,7 @@ typedef struct core {
     struct rm *rm;
     struct event *tick;
     uint32_t tick_ms;
+    struct event *wake; /* a tick at the next deadline within a tick (schedule_wake) */
 
     /* this server */
     bool leaving;        /* announced a graceful stop: groups are offline */

@@ -3,6 +3,7 @@
  */
 #include "nm.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -419,6 +420,19 @@ uint32_t nm_age_ms(const nm_t *nm, int server, uint64_t now)
     }
     uint64_t age = now - last;
     return age >= NM_NEVER ? NM_NEVER - 1 : (uint32_t)age;
+}
+
+uint64_t nm_next_loss_at(const nm_t *nm)
+{
+    uint64_t at = UINT64_MAX;
+    for (int k = 0; k < nm->n; k++) {
+        const peer_t *p = &nm->peers[k];
+        if (k != nm->self && p->state == NM_PEER_UP && p->last_any &&
+            p->last_any + eff_timeout(nm) < at) {
+            at = p->last_any + eff_timeout(nm);
+        }
+    }
+    return at;
 }
 
 Clp__PathState nm_path_state(const nm_t *nm, int server, int path, uint64_t now)

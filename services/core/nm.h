@@ -119,6 +119,11 @@ uint64_t nm_up_mask(const nm_t *nm);     /* servers up (self included) */
 uint64_t nm_online_mask(const nm_t *nm); /* up and online (eligible for groups) */
 int nm_master(const nm_t *nm);           /* -1 when none */
 uint32_t nm_age_ms(const nm_t *nm, int server, uint64_t now); /* NM_NEVER when never */
+
+/* When the earliest peer now up will have been silent for the heartbeat
+ * timeout, so that nm_tick then finds its loss; UINT64_MAX when no peer is up.
+ * Lets the caller run nm_tick at that moment rather than at its next tick. */
+uint64_t nm_next_loss_at(const nm_t *nm);
 Clp__PathState nm_path_state(const nm_t *nm, int server, int path, uint64_t now);
 uint32_t nm_path_age_ms(const nm_t *nm, int server, int path, uint64_t now);
 uint32_t nm_path_max_gap(const nm_t *nm, int server, int path);

@@ -325,6 +325,29 @@ static void test_master_and_ratio(void **state)
     nm_destroy(&nm);
 }
 
+/* The next loss is due one timeout after the last beat of the earliest silent
+ * peer; nm_tick finds it then, not a millisecond before. */
+static void test_next_loss_at(void **state)
+{
+    uint64_t t = 1000;
+    nm_t *nm = nm_new(conf, 0, t);
+    assert_true(nm_next_loss_at(nm) == UINT64_MAX); /* nobody heard yet */
+    run(nm, &t, 1500, 0x6, 0x3, NM_EV_SYNC_DONE, NULL);
+    /* beats every 100 ms up to 1500 from b and c; c then falls silent */
+    run(nm, &t, 1800, 0x2, 0x3, NM_EV_NEED_NP, NULL);
+    assert_int_equal(nm_next_loss_at(nm), 1500 + 1000);
+    assert_int_equal(nm_tick(nm, 2499, ev, 64), 0);
+    int n = nm_tick(nm, 2500, ev, 64);
+    bool lost = false;
+    for (int e = 0; e < n; e++) {
+        lost |= ev[e].kind == NM_EV_NEED_NP && ev[e].mask == 0x4;
+    }
+    assert_true(lost);
+    /* c is no longer up: b is next (it beat at 1800) */
+    assert_int_equal(nm_next_loss_at(nm), 1800 + 1000);
+    nm_destroy(&nm);
+}
+
 static void test_restart_seen(void **state)
 {
     uint64_t t = 1000;
@@ -354,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_delay_warning),
         cmocka_unit_test(test_master_and_ratio),
         cmocka_unit_test(test_restart_seen),
+        cmocka_unit_test(test_next_loss_at),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
