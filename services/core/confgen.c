@@ -12,12 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "clp_log.h"
 #include "clp_time.h"
 #include "clp_xalloc.h"
 #include "peer.h"
 #include "rc.h"
 #include "rc_int.h"
+#include "rm.h"
 
 #define HASH_BYTES 8
 
@@ -231,11 +233,25 @@ void confgen_tick(core_t *c, uint64_t now)
         return;
     }
     if (!rc_idle(c)) {
+        if (c->reload_quiet_at) { /* an operation came in meanwhile: monitors back */
+            rm_suspend_all(c, c->suspended);
+            c->reload_quiet_at = 0;
+        }
         if (now >= c->reload_until) {
             clp_warn("reload given up: group operations kept running for %d s",
                      CONFGEN_RELOAD_WAIT_MS / 1000);
             c->reload_until = 0;
         }
+        return;
+    }
+    /* Monitor checks in flight are ended and reaped first: the process must
+     * not leave children it would no longer watch (nor their memory). */
+    if (!c->reload_quiet_at) {
+        rm_suspend_all(c, true);
+        c->reload_quiet_at = now ? now : 1;
+        return;
+    }
+    if (child_running() > 0 && now - c->reload_quiet_at < CONFGEN_QUIET_WAIT_MS) {
         return;
     }
     clp_info("leaving for a reload: groups and resources stay as they are; the restarter "

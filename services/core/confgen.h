@@ -30,6 +30,8 @@
 
 /* A reload that finds no quiet moment within this time is given up. */
 #define CONFGEN_RELOAD_WAIT_MS 60000
+/* How long a reload waits for the monitor checks it ended to be reaped. */
+#define CONFGEN_QUIET_WAIT_MS 2000
 
 /* A difference becomes an alert only when it lasts this long: a push applies
  * the new configuration server by server, and the servers differ meanwhile. */

@@ -83,6 +83,7 @@ typedef struct core {
     uint64_t reload_until;             /* a reload is pending until then (0: none) */
     bool reload_exit;                  /* left the loop for a reload: exit CLP_EXIT_RELOAD */
     bool reload_checked;               /* looked for what a reloaded predecessor left */
+    uint64_t reload_quiet_at;          /* monitor checks ended for the reload (0: not yet) */
 
     /* counters */
     unsigned long n_np_runs, n_np_lost, n_servers_down;
