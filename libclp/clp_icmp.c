@@ -78,13 +78,17 @@ int clp_ping(const char *addr, int count, int interval_ms, int timeout_ms)
         }
         uint64_t deadline = (sent < count ? next_send : start + (uint64_t)(count - 1) * interval_ms +
                                                             (uint64_t)timeout_ms);
-        if (sent >= count && now >= deadline) {
-            close(fd);
-            return -ETIMEDOUT;
-        }
+        /* Past the deadline, what has arrived is still read (once, without
+         * waiting): a pinger that got the CPU back late must not call a reply
+         * that came in time a timeout. */
+        bool expired = sent >= count && now >= deadline;
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         int wait = deadline > now ? (int)(deadline - now) : 0;
         if (poll(&pfd, 1, wait) <= 0) {
+            if (expired) {
+                close(fd);
+                return -ETIMEDOUT;
+            }
             continue;
         }
         struct sockaddr_storage from;
