@@ -37,6 +37,8 @@ struct child {
     uint64_t start_ms;
 };
 
+#define EXIT_POLL_MS 50
+
 static int g_running;
 
 int child_running(void)
@@ -290,7 +292,7 @@ static child_t *start_common(struct event_base *base, int timeout_ms, const chil
     c->out_fd = pfd[0];
     fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
     c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (c->pidfd < 0) {
+    if (c->pidfd < 0 && errno != ENOSYS) {
         clp_error("pidfd_open(%d) failed: %s", (int)pid, strerror(errno));
         kill(-pid, SIGKILL);
         waitpid(pid, NULL, 0);
@@ -298,9 +300,23 @@ static child_t *start_common(struct event_base *base, int timeout_ms, const chil
         return NULL;
     }
     g_running++;
-    c->ev_exit = event_new(base, c->pidfd, EV_READ | EV_PERSIST, on_exit_ev, c);
+    if (c->pidfd >= 0) {
+        c->ev_exit = event_new(base, c->pidfd, EV_READ | EV_PERSIST, on_exit_ev, c);
+        event_add(c->ev_exit, NULL);
+    } else {
+        /* No pidfd_open (a kernel before 5.3, valgrind before 3.20): look for
+         * the exit every EXIT_POLL_MS instead. */
+        static bool said;
+        if (!said) {
+            said = true;
+            clp_warn("pidfd_open is not available: child exits are polled every %d ms",
+                     EXIT_POLL_MS);
+        }
+        c->ev_exit = event_new(base, -1, EV_PERSIST, on_exit_ev, c);
+        struct timeval poll = clp_tv_ms(EXIT_POLL_MS);
+        event_add(c->ev_exit, &poll);
+    }
     c->ev_out = event_new(base, c->out_fd, EV_READ | EV_PERSIST, on_output, c);
-    event_add(c->ev_exit, NULL);
     event_add(c->ev_out, NULL);
     if (timeout_ms > 0) {
         c->ev_timeout = evtimer_new(base, on_timeout, c);

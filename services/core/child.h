@@ -7,7 +7,8 @@
  * process group, so a timeout kills the whole tree it started; its stdout and
  * stderr are captured (the last CHILD_OUTPUT_MAX bytes) and optionally copied
  * to a log file. The core learns of the exit through a pidfd watched by
- * libevent, never through SIGCHLD, so children of other modules are left alone.
+ * libevent (where pidfd_open does not exist, by polling waitpid for that pid),
+ * never through SIGCHLD, so children of other modules are left alone.
  */
 #ifndef CORE_CHILD_H
 #define CORE_CHILD_H
