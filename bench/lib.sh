@@ -39,7 +39,8 @@
 #                                PROBE_OLD (the server answering), PROBE_OUT (its stdout),
 #                                PROBE_LOG (its per-attempt log). Returns 1 when it never
 #                                got ready (PROBE_OUT says why)
-#   probe_fault                  stamps the fault time in the probe (SIGUSR1)
+#   probe_fault                  stamps the fault time in the probe (SIGUSR1) and sets
+#                                BENCH_FAULT_WALL (wall clock, s, just before the signal)
 #   probe_wait                   waits for the probe to end; sets PROBE_RESULT (its
 #                                `result` line without the word), PROBE_NEW,
 #                                PROBE_FAILOVER, PROBE_OUTAGE (seconds, or "-"). Returns
@@ -47,7 +48,9 @@
 #   probe_stop                   ends a running probe (SIGTERM)
 #   probe_clean                  removes the last probe's files (probe_start and the exit
 #                                trap do it)
-#   bench_fault KIND SERVER      injects a fault and stamps it in the probe (probe_fault):
+#   bench_fault KIND SERVER      injects a fault and stamps it in the probe (probe_fault);
+#                                BENCH_FAULT_WALL is the wall clock of the stamp (s, from
+#                                $EPOCHREALTIME, to place the product's log lines):
 #                                crash: stamp, every process of SERVER stopped (SIGSTOP) at
 #                                once, then clpbed crash (see bench_freeze); link: lan2 cable
 #                                pulled, then stamp; isolate: lan1 and lan2 pulled together,
@@ -179,6 +182,7 @@ probe_clean() {
 
 probe_fault() {
     [ -n "$PROBE_PID" ] || bench_die "probe_fault: no probe running"
+    BENCH_FAULT_WALL=$EPOCHREALTIME
     kill -USR1 "$PROBE_PID"
 }
 
