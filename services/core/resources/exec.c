@@ -134,16 +134,17 @@ static void poll_sleep(int n)
 }
 
 /* SIGTERM to the group, then SIGKILL to what is left after grace_ms. The
- * members found at the SIGTERM are watched one by one; once they are gone, a
- * last scan catches any process that joined the group meanwhile. */
+ * group's leader (the start script, or the application it became) is watched
+ * first; once the watched processes are gone, a scan of /proc (only if the
+ * group still exists: members not reaped yet, or others) finds any other
+ * member, which is then watched the same way. One scan in the common case. */
 static void end_group(pid_t pgid, int grace_ms)
 {
-    pid_t m[MAX_MEMBERS];
-    int n = group_members(pgid, m, MAX_MEMBERS);
-    if (n == 0) {
-        return;
+    if (pgid <= 1 || kill(-pgid, SIGTERM) < 0) {
+        return; /* nothing left in the group (a zombie-only group just gets a signal) */
     }
-    kill(-pgid, SIGTERM);
+    pid_t m[MAX_MEMBERS] = {pgid};
+    int n = 1;
     uint64_t end = clp_mono_ms() + (uint64_t)grace_ms;
     for (int round = 0; n > 0 && clp_mono_ms() < end; round++) {
         if (n > MAX_MEMBERS) {
@@ -155,7 +156,7 @@ static void end_group(pid_t pgid, int grace_ms)
                     m[left++] = m[i];
                 }
             }
-            n = left > 0 ? left : group_members(pgid, m, MAX_MEMBERS);
+            n = left > 0 ? left : kill(-pgid, 0) < 0 ? 0 : group_members(pgid, m, MAX_MEMBERS);
         }
         if (n > 0) {
             poll_sleep(round);
