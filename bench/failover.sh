@@ -169,3 +169,6 @@ if grep -q '^system=\(keepalived\|pacemaker\)' "$raw" && grep -q '^system=ours' 
             }
         }' "$raw"
 fi
+echo
+echo "# raw: one line per run (probe result; times in s from the fault or command stamp)"
+cat "$raw"

@@ -133,3 +133,6 @@ awk '
             print line
         }
     }' "$raw"
+echo
+echo "# raw: one line per run (probe result; times in s from the fault or command stamp)"
+cat "$raw"
