@@ -122,6 +122,8 @@ typedef struct {
     int messages_use;       /* cluster/messages/use, default 0 */
     int syslog_level;       /* cluster/syslog/format/level, default 1 */
     int rm_norecovery;      /* rm/errordetect/norecovery, default 0 */
+    int survive_monitor;    /* cluster/survive/monitor: no OS-stopping final action of a
+                               monitor while no other server runs normally, default 0 */
     int rc_act_norecovery;  /* rc/errordetect/rscact/norecovery, default 0 */
     int rc_deact_norecovery;/* rc/errordetect/rscdeact/norecovery, default 0 */
     int webalert_use;       /* webalert/use, default 1 */
@@ -292,7 +294,9 @@ typedef struct {
     int th_fo;           /* emergency/threshold/fo, 1 */
     int th_script;       /* emergency/threshold/script, 0 */
     int action;          /* emergency/action, 1 = no operation */
-    int preaction_use;   /* emergency/preaction/use */
+    int preaction_use;   /* emergency/preaction/use: script before the final action */
+    int preaction_restart;  /* emergency/preaction/userestart: before a reactivation */
+    int preaction_failover; /* emergency/preaction/usefailover: before a failover */
     char *preaction_path;
     int preaction_timeout_s;
     int timeout_noretry;    /* emergency/timeout/notreconfirmation/use, 1 */
