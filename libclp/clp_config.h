@@ -111,6 +111,7 @@ typedef struct {
     int hb_interval_ms;     /* cluster/heartbeat/interval, default 3000 */
     int hb_timeout_ms;      /* cluster/heartbeat/timeout, default 90000 */
     int hb_delay_warning;   /* percent of timeout, default 80 */
+    int mon_delay_warning;  /* cluster/monitor/delaywarning, percent; default: hb_delay_warning */
     int syncwait_s;         /* server sync wait at cluster start, default 300 */
     int internal_timeout_s; /* internal communication timeout, default 180 */
     clp_ports_t ports;

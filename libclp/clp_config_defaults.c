@@ -67,7 +67,11 @@ static void cluster_defaults(clp_ld_t *ld)
     clp_cluster_t *cl = &c->cluster;
     const clp_params_t *p = &cl->params;
 
+    cl->mon_delay_warning = -1; /* absent: the heartbeat's rate */
     clp_ld_fields(ld, p, "/root", cl, clp_cluster_fields, clp_n_cluster_fields);
+    if (cl->mon_delay_warning < 0) {
+        cl->mon_delay_warning = cl->hb_delay_warning;
+    }
     clp_ld_fields(ld, p, "/root", &c->webmgr, clp_webmgr_fields, clp_n_webmgr_fields);
     clp_copy(cl->name, sizeof(cl->name), clp_params_str(p, "cluster/name", ""));
     cl->comment = clp_ld_strdup(ld, clp_params_str(p, "cluster/comment", ""));
@@ -322,7 +326,7 @@ static void monitor_defaults(clp_ld_t *ld)
         char path[256];
         snprintf(path, sizeof(path), "/root/monitor/%s@%s", m->type, m->name);
         clp_ld_fields(ld, &m->params, path, m, clp_monitor_fields, clp_n_monitor_fields);
-        m->delay_warning = cl->hb_delay_warning;
+        m->delay_warning = cl->mon_delay_warning;
         if (strcmp(m->type, "userw") == 0 && clp_params_int(&m->params, "parameters/usehb", 1)) {
             m->interval_s = (cl->hb_interval_ms + 999) / 1000;
             m->timeout_s = (cl->hb_timeout_ms + 999) / 1000;

@@ -247,6 +247,8 @@ const clp_field_t clp_cluster_fields[] = {
        "heartbeat timeout"),
     CF("cluster/heartbeat/delaywarning", hb_delay_warning, 80, RANGE(0, 100, "%"),
        "delay warning rate"),
+    CF("cluster/monitor/delaywarning", mon_delay_warning, CLP_DEF_PRESET, RANGE(0, 100, "%"),
+       "monitor delay warning rate"),
     CF("cluster/timeout/syncwait", syncwait_s, 300, RANGE(0, 99999, "s"), "server sync wait time"),
     CF("cluster/timeout/internal", internal_timeout_s, 180, RANGE(1, 9999, "s"),
        "internal communication timeout"),
