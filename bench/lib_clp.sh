@@ -21,30 +21,34 @@
 #   default  heartbeat interval 3 s, timeout 90 s (the documented defaults), no network
 #            partition resource, pidw at the monitor defaults (interval 60 s)
 #   1s       interval 200 ms, timeout 1 s; ping NP to the gateway (timeout 200 ms, no
-#            retry); pidw every 1 s
+#            retry); userw (a stalled core resets its server); pidw every 1 s
 #   fast     interval 100 ms, timeout 500 ms (the shortest the configuration accepts);
-#            ping NP to the gateway (timeout 100 ms, no retry); pidw every 1 s
+#            ping NP to the gateway (timeout 100 ms, no retry); userw; pidw every 1 s
 #   fast3    fast's timing on 3 servers with majority NP instead (no outside
-#            dependency; the winner's grace includes the loser's gathering wait)
-#   nonp     fast's timing without any NP resource: the peers' class (no protection
-#            against a split brain), for comparison only
+#            dependency; the winner's grace includes the loser's gathering wait); userw
+#   nonp     fast's timing without NP resource or userw: the peers' class (no
+#            protection against a split brain), for comparison only
 
 CLP_BUILD_DIR=${CLP_BUILD_DIR:-$BENCH_SRC/build}
 CLP_BENCH_FIP_BASE=100 # group g (1-based) has 10.32.0.(99 + g)
 
 # clp_profile NAME: sets CLP_PROFILE, CLP_INTERVAL, CLP_TIMEOUT (ms), CLP_NP (none, ping,
-# majority), CLP_NP_TIMEOUT (ms, ping), CLP_SERVERS, CLP_PIDW_INTERVAL (s, "" = default).
+# majority), CLP_NP_TIMEOUT (ms, ping), CLP_SERVERS, CLP_PIDW_INTERVAL (s, "" = default),
+# CLP_USERW (1: the userw stall monitor).
 clp_profile() {
     CLP_PROFILE=$1
     CLP_NP_TIMEOUT=""
+    CLP_USERW=1
     case $1 in
-        default) CLP_INTERVAL=3000 CLP_TIMEOUT=90000 CLP_NP=none CLP_SERVERS=2 CLP_PIDW_INTERVAL="" ;;
+        default) CLP_INTERVAL=3000 CLP_TIMEOUT=90000 CLP_NP=none CLP_SERVERS=2 CLP_PIDW_INTERVAL=""
+                 CLP_USERW=0 ;;
         1s) CLP_INTERVAL=200 CLP_TIMEOUT=1000 CLP_NP=ping CLP_NP_TIMEOUT=200 CLP_SERVERS=2
             CLP_PIDW_INTERVAL=1 ;;
         fast) CLP_INTERVAL=100 CLP_TIMEOUT=500 CLP_NP=ping CLP_NP_TIMEOUT=100 CLP_SERVERS=2
               CLP_PIDW_INTERVAL=1 ;;
         fast3) CLP_INTERVAL=100 CLP_TIMEOUT=500 CLP_NP=majority CLP_SERVERS=3 CLP_PIDW_INTERVAL=1 ;;
-        nonp) CLP_INTERVAL=100 CLP_TIMEOUT=500 CLP_NP=none CLP_SERVERS=2 CLP_PIDW_INTERVAL=1 ;;
+        nonp) CLP_INTERVAL=100 CLP_TIMEOUT=500 CLP_NP=none CLP_SERVERS=2 CLP_PIDW_INTERVAL=1
+              CLP_USERW=0 ;;
         *) bench_die "unknown profile '$1' (default, 1s, fast, fast3, nonp)" ;;
     esac
     CLP_INTERVAL=${CLP_BENCH_INTERVAL:-$CLP_INTERVAL}
@@ -125,8 +129,12 @@ clp_write_conf() {
       <size>4096</size></parameters></diskw>
 "
     done
+    if ((CLP_USERW)); then
+        mon+="    <userw name=\"userw\"><relation><type>cls</type><name>LocalServer</name></relation></userw>
+"
+    fi
     types=""
-    for t in pidw fipw miiw ipw httpw psw genw diskw; do
+    for t in userw pidw fipw miiw ipw httpw psw genw diskw; do
         if grep -q "<$t " <<<"$mon"; then types+="<types name=\"$t\"/>"; fi
     done
     cat >"$file" <<EOF
@@ -254,7 +262,7 @@ clp_phases() {
     awk -v fault="$fault" -v t0="$(awk -v a="$t0" -v d="$day" 'BEGIN { printf "%.6f", a - d }')" \
         -v first="$(awk -v a="$first" -v d="$day" 'BEGIN { if (a != "-") printf "%.6f", a - d }')" \
         -v group="$group" -v newlog="$newlog" '
-        function rel(t) { return t == "" ? "-" : sprintf("%.0f", (t - t0) * 1000) }
+        function rel(t,    v) { if (t == "") return "-"; v = (t - t0) * 1000; return sprintf("%.0f", v < 0 && v > -0.5 ? 0 : v) }
         FNR == 1 { who = FILENAME == newlog ? "new" : "old" }
         {
             split($2, b, ":")
