@@ -94,7 +94,9 @@ rsc_checker_start() {
                     echo "$(date +%T.%3N) '$CHECK_PROC' running on$proc_on"
             } >>"$CHECK_LOG" 2>/dev/null
             n=$((n + 1))
-            echo "$n" >"$CHECK_COUNT" 2>/dev/null
+            # renamed into place: a kill between truncating and writing the
+            # file left it empty for rsc_checker_stop
+            echo "$n" >"$CHECK_COUNT.new" 2>/dev/null && mv -f "$CHECK_COUNT.new" "$CHECK_COUNT"
             sleep 0.1
         done
     ) &
