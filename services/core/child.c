@@ -33,13 +33,19 @@ struct child {
     size_t out_len;
     bool timed_out;
     bool abandoned;
+    void (*free_arg)(void *); /* frees done_arg when done does not run (abandoned) */
     char dump_path[512];
     uint64_t start_ms;
+    struct child *next; /* in g_children */
 };
 
 #define EXIT_POLL_MS 50
 
 static int g_running;
+/* Every child started and not reaped yet, abandoned ones included: they are
+ * this module's until their exit is seen (also at the core's exit, when the
+ * last abandoned ones may still be dying). */
+static child_t *g_children;
 
 int child_running(void)
 {
@@ -97,6 +103,12 @@ static void on_output(evutil_socket_t fd, short what, void *arg)
 
 static void child_free(child_t *c)
 {
+    for (child_t **pp = &g_children; *pp; pp = &(*pp)->next) {
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    }
     if (c->ev_exit) {
         event_free(c->ev_exit);
     }
@@ -148,6 +160,8 @@ static void on_exit_ev(evutil_socket_t fd, short what, void *arg)
     }
     if (!c->abandoned) {
         c->done(c->done_arg, status, c->out, (int)(clp_mono_ms() - c->start_ms));
+    } else if (c->free_arg) {
+        c->free_arg(c->done_arg);
     }
     child_free(c);
 }
@@ -251,6 +265,7 @@ static child_t *start_common(struct event_base *base, int timeout_ms, const chil
     c->pidfd = c->out_fd = c->log_fd = -1;
     c->done = done;
     c->done_arg = done_arg;
+    c->free_arg = opts ? opts->free_arg : NULL;
     c->start_ms = clp_mono_ms();
     if (opts && opts->dump_path) {
         snprintf(c->dump_path, sizeof(c->dump_path), "%s", opts->dump_path);
@@ -300,6 +315,8 @@ static child_t *start_common(struct event_base *base, int timeout_ms, const chil
         return NULL;
     }
     g_running++;
+    c->next = g_children;
+    g_children = c;
     if (c->pidfd >= 0) {
         c->ev_exit = event_new(base, c->pidfd, EV_READ | EV_PERSIST, on_exit_ev, c);
         event_add(c->ev_exit, NULL);

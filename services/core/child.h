@@ -35,6 +35,8 @@ typedef struct {
     const char *cwd;      /* chdir in the child (NULL: keep) */
     bool new_session;     /* setsid() instead of setpgid(): survives the core */
     const char *dump_path; /* at timeout, append the hung processes' state here first */
+    void (*free_arg)(void *done_arg); /* after child_abandon, done does not run: this
+                                         frees done_arg when the child has ended */
 } child_opts_t;
 
 /* Forks and runs body(arg) in the child. timeout_ms 0 = none. Returns NULL with
@@ -50,7 +52,8 @@ child_t *child_run_exec(struct event_base *base, char *const argv[], char *const
 /* Kills the child's process group (SIGKILL); done still runs with -SIGKILL. */
 void child_kill(child_t *c);
 
-/* Forgets the child: done will not run; the process is killed. */
+/* Forgets the child: done will not run (opts->free_arg does, once it has
+ * ended); the process is killed. */
 void child_abandon(child_t *c);
 
 pid_t child_pid(const child_t *c);

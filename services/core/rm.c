@@ -535,7 +535,7 @@ static void run_check(rm_t *rm, mrt_t *M, uint64_t now)
     j->M = M;
     fill_ctx(rm, M, &j->ctx);
     char dump[CLP_PATH_MAX];
-    child_opts_t opts = {0};
+    child_opts_t opts = {.free_arg = free}; /* the job of a check that rm abandons */
     if (M->conf->dumpcollect) {
         clp_path(dump, sizeof(dump), rm->c->d->root, "log/monitor-%s.dump", M->conf->name);
         opts.dump_path = dump;
