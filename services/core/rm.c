@@ -104,6 +104,8 @@ typedef struct {
     const char *rec_notice; /* the recovery in progress was caused by a notice: its step */
     int watch_fd;            /* the type's watch (mon_type_t.watch), -1 when none is armed */
     struct event *watch_ev;
+    child_t *script;         /* the recovery script or the script before a step, running */
+    rec_decision_t pending;  /* the step that waits for that script */
 } mrt_t;
 
 typedef struct rm {
@@ -255,6 +257,177 @@ static void mon_stop(rm_t *rm, mrt_t *M)
     set_state(rm, M, M->here ? CLP__MONITOR_STATE__MON_OFFLINE : CLP__MONITOR_STATE__MON_UNUSED);
 }
 
+static void carry_out(rm_t *rm, mrt_t *M, rec_decision_t d);
+
+/* ---- the monitor's script (recovery script, script before a step) ---- */
+
+/* The script's path: emergency/preaction/path, absolute, or a name under
+ * scripts/monitor.s/<monitor>/ (the script "created with this product",
+ * preaction.sh when none is given). */
+static void script_path(rm_t *rm, mrt_t *M, char *out, size_t n)
+{
+    const char *p = M->conf->preaction_path;
+    if (p && p[0] == '/') {
+        snprintf(out, n, "%s", p);
+    } else {
+        clp_path(out, n, rm->c->d->root, "scripts/monitor.s/%s/%s", M->conf->name,
+                 p && p[0] ? p : "preaction.sh");
+    }
+}
+
+static void env_push(char ***env, size_t *n, char *s)
+{
+    *env = xrealloc(*env, (*n + 2) * sizeof(char *));
+    (*env)[(*n)++] = s;
+    (*env)[*n] = NULL;
+}
+
+/* The script's environment (reference §13.4): CLP_ACTION, CLP_MONITORNAME,
+ * the count of the step (CLP_RECOVERYCOUNT / CLP_RESTARTCOUNT /
+ * CLP_FAILOVERCOUNT; none for FINALACTION), CLP_OSNAME, CLP_PATH,
+ * CLP_VERSION_FULL, CLP_VERSION_MAJOR, and this product's
+ * CLP_SERVER_LOCAL and CLP_ROOT; PATH, LANG, LC_ALL, TZ and HOME are kept. */
+static char **script_env(rm_t *rm, mrt_t *M, const rec_decision_t *d)
+{
+    extern char **environ;
+    char **env = NULL;
+    size_t n = 0;
+    static const char *const keep[] = {"PATH=", "LANG=", "LC_ALL=", "TZ=", "HOME=", NULL};
+    for (char **e = environ; e && *e; e++) {
+        for (const char *const *k = keep; *k; k++) {
+            if (strncmp(*e, *k, strlen(*k)) == 0) {
+                env_push(&env, &n, xstrdup(*e));
+            }
+        }
+    }
+    if (!getenv("PATH")) {
+        env_push(&env, &n,
+                 xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+    }
+    env_push(&env, &n, xasprintf("CLP_ACTION=%s", d->action));
+    env_push(&env, &n, xasprintf("CLP_MONITORNAME=%s", M->conf->name));
+    static const char *const count_var[] = {[REC_SCRIPT] = "CLP_RECOVERYCOUNT",
+                                            [REC_RESTART] = "CLP_RESTARTCOUNT",
+                                            [REC_FAILOVER] = "CLP_FAILOVERCOUNT"};
+    if (d->step != REC_FINAL && d->step != REC_NONE) {
+        env_push(&env, &n, xasprintf("%s=%d", count_var[d->step], d->count));
+    }
+    env_push(&env, &n, xstrdup("CLP_OSNAME=Linux"));
+    env_push(&env, &n, xasprintf("CLP_PATH=%s", rm->c->d->root));
+    env_push(&env, &n, xasprintf("CLP_VERSION_FULL=%s", CLP_VERSION));
+    env_push(&env, &n,
+             xasprintf("CLP_VERSION_MAJOR=%.*s", (int)strcspn(CLP_VERSION, "."), CLP_VERSION));
+    env_push(&env, &n, xasprintf("CLP_SERVER_LOCAL=%s", self_name(rm)));
+    env_push(&env, &n, xasprintf("CLP_ROOT=%s", rm->c->d->root));
+    return env;
+}
+
+/* The step's name in rm 82 / 83 ("Script before %1 upon failure in monitor
+ * resource %2 ...") and in trnsv 20. */
+static const char *step_name(rec_step_t s)
+{
+    switch (s) {
+    case REC_RESTART:
+        return "reactivation";
+    case REC_FAILOVER:
+        return "failover";
+    case REC_FINAL:
+        return "final action";
+    case REC_SCRIPT:
+        return "recovery script";
+    default:
+        return "recovery";
+    }
+}
+
+/* The script ended (status: its exit code, -signal, CHILD_TIMED_OUT; or
+ * -1000000 when it could not be started): its alert, then the step. */
+static void script_finished(rm_t *rm, mrt_t *M, int status, const char *output)
+{
+    core_t *c = rm->c;
+    rec_decision_t d = M->pending;
+    bool ok = status == 0;
+    char how[64];
+    if (status == CHILD_TIMED_OUT) {
+        snprintf(how, sizeof(how), "timed out after %d s", M->conf->preaction_timeout_s);
+    } else if (status == -1000000) {
+        snprintf(how, sizeof(how), "could not be started");
+    } else if (status < 0) {
+        snprintf(how, sizeof(how), "was killed by signal %d", -status);
+    } else {
+        snprintf(how, sizeof(how), "exited with %d", status);
+    }
+    size_t ol = output ? strlen(output) : 0;
+    while (ol > 0 && (output[ol - 1] == '\n' || output[ol - 1] == ' ')) {
+        ol--;
+    }
+    if (ok) {
+        clp_info("monitor %s: the script (%s, count %d) %s", M->conf->name, d.action, d.count,
+                 how);
+    } else {
+        clp_warn("monitor %s: the script (%s, count %d) %s%s%.*s", M->conf->name, d.action,
+                 d.count, how, ol ? ": " : "", (int)(ol > 200 ? 200 : ol),
+                 ol > 200 ? output + ol - 200 : output ? output : "");
+    }
+    if (d.step == REC_SCRIPT) {
+        if (ok) {
+            CLP_ALERT(c->d->ev, "rm", 170, M->conf->name);
+        } else {
+            CLP_ALERT(c->d->ev, "rm", 171, M->conf->name);
+        }
+    } else {
+        CLP_ALERT(c->d->ev, "rm", ok ? 82 : 83, step_name(d.step), M->conf->name);
+    }
+    M->recovering = false;
+    if (rm->stopped || c->stopping) {
+        clp_info("monitor %s: the cluster service is stopping: the %s is not carried out",
+                 M->conf->name, step_name(d.step));
+        return;
+    }
+    /* The step follows whatever the script's outcome (the script prepares
+     * the recovery, it does not decide it). */
+    carry_out(rm, M, d);
+}
+
+static void on_script_done(void *arg, int status, const char *output, int elapsed_ms)
+{
+    (void)elapsed_ms;
+    mrt_t *M = arg;
+    M->script = NULL;
+    script_finished(M->rm, M, status, output);
+}
+
+/* Runs the monitor's script for step d off the event loop (a child with
+ * emergency/preaction/timeout × the timeout ratio); the step follows when it
+ * ends. */
+static void run_script(rm_t *rm, mrt_t *M, rec_decision_t d)
+{
+    char path[CLP_PATH_MAX], logp[CLP_PATH_MAX];
+    script_path(rm, M, path, sizeof(path));
+    clp_path(logp, sizeof(logp), rm->c->d->root, "log/monitor-%s.script.log", M->conf->name);
+    char *argv[] = {"/bin/sh", path, NULL};
+    char **env = script_env(rm, M, &d);
+    child_opts_t opts = {.log_path = logp};
+    M->pending = d;
+    M->recovering = true;
+    clp_info("monitor %s: running %s (CLP_ACTION=%s, count %d) before the %s", M->conf->name, path,
+             d.action, d.count, step_name(d.step));
+    uint32_t tmo = (uint32_t)M->conf->preaction_timeout_s * 1000u * rm->ratio;
+    M->script = access(path, R_OK) == 0 ? child_run_exec(rm->c->d->base, argv, env, (int)tmo,
+                                                         &opts, on_script_done, M)
+                                        : NULL;
+    int err = errno;
+    for (char **e = env; e && *e; e++) {
+        free(*e);
+    }
+    free(env);
+    if (!M->script) {
+        char why[CLP_PATH_MAX + 64];
+        snprintf(why, sizeof(why), "%s: %s", path, strerror(err));
+        script_finished(rm, M, -1000000, why);
+    }
+}
+
 /* ---- recovery ---- */
 
 static void on_recovery_answer(void *arg, bool ok, const char *msg)
@@ -279,7 +452,8 @@ static const char *target_group_name(rm_t *rm, mrt_t *M)
     return NULL;
 }
 
-static void recover(rm_t *rm, mrt_t *M, bool timeout)
+/* Is the recovery target online on this server? */
+static bool target_active(rm_t *rm, mrt_t *M)
 {
     core_t *c = rm->c;
     const char *gname = target_group_name(rm, M);
@@ -293,11 +467,20 @@ static void recover(rm_t *rm, mrt_t *M, bool timeout)
             active = active || rc_group_online_here(c, c->conf->groups[g].name);
         }
     }
+    return active;
+}
+
+static void recover(rm_t *rm, mrt_t *M, bool timeout)
+{
+    core_t *c = rm->c;
+    bool others = (nm_online_mask(c->nm) & ~(1ull << c->self)) != 0;
     rec_input_t in = {
-        .target_active = active,
+        .target_active = target_active(rm, M),
         .timeout = timeout,
         .norecovery = c->conf->cluster.rm_norecovery != 0,
-        .other_server = (nm_online_mask(c->nm) & ~(1ull << c->self)) != 0,
+        .other_server = others,
+        .other_normal = others,
+        .suppress_final = c->conf->cluster.survive_monitor != 0,
         .max_reboot = c->conf->cluster.max_reboot,
         .reboots_done = rm->reboots_done,
     };
@@ -319,6 +502,9 @@ static void recover(rm_t *rm, mrt_t *M, bool timeout)
             CLP_ALERT(c->d->ev, "rm", 100, lim, M->conf->name);
             break;
         }
+        case REC_SKIP_SUPPRESSED:
+            CLP_ALERT(c->d->ev, "rm", 200, recovery_final_name(M->conf->action), M->conf->name);
+            break;
         default:
             break;
         }
@@ -327,12 +513,30 @@ static void recover(rm_t *rm, mrt_t *M, bool timeout)
     }
     M->last_recovery = clp_mono_ms();
     core_state_changed(c);
+    if (d.run_script) {
+        run_script(rm, M, d);
+        return;
+    }
+    carry_out(rm, M, d);
+}
+
+/* Carries out step d (after its script, if any). */
+static void carry_out(rm_t *rm, mrt_t *M, rec_decision_t d)
+{
+    core_t *c = rm->c;
+    const char *gname = target_group_name(rm, M);
     const char *target = M->conf->rel_name;
+    if (d.step == REC_SCRIPT) {
+        /* The recovery script was the whole step: the monitor checks again
+         * at once, and its next confirmed failure is a new error that takes
+         * the next step. */
+        M->rearm = M->in_error;
+        M->fails = 0;
+        M->next_check = clp_mono_ms();
+        return;
+    }
     if (M->notice) {
-        static const char *const step_names[] = {[REC_RESTART] = "reactivation",
-                                                 [REC_FAILOVER] = "failover",
-                                                 [REC_FINAL] = "final action"};
-        M->rec_notice = step_names[d.step];
+        M->rec_notice = step_name(d.step);
         CLP_ALERT(c->d->ev, "trnsv", 20, M->rec_notice, M->conf->name);
         if (d.step == REC_FINAL) {
             M->rec_notice = NULL; /* carried out at once, no answer comes */
@@ -438,15 +642,23 @@ static void handle_result(rm_t *rm, mrt_t *M, int result, const char *detail, ui
         detail = "dummy failure";
     }
     /* Delay warning: a check that took more than the ratio of the timeout. */
-    uint32_t limit = timeout_ms(rm, M) * (uint32_t)M->conf->delay_warning / 100u;
-    bool delayed = !timeout && M->conf->delay_warning < 100 && elapsed > limit;
+    bool delayed =
+        !timeout && recovery_check_delayed(elapsed, timeout_ms(rm, M), M->conf->delay_warning);
     if (delayed) {
         char t[16], r[16], act[16], rate[16];
         snprintf(t, sizeof(t), "%d", M->conf->timeout_s);
         snprintf(r, sizeof(r), "%u", rm->ratio);
         snprintf(act, sizeof(act), "%.3f", elapsed / 1000.0);
         snprintf(rate, sizeof(rate), "%d", M->conf->delay_warning);
-        CLP_ALERT(c->d->ev, "rm", 71, M->conf->name, t, r, act, rate);
+        /* vipw and ddnsw have their own row for it (the original's separate
+         * monitor processes); every other type reports rm 71 */
+        if (strcmp(M->conf->type, "vipw") == 0) {
+            CLP_ALERT(c->d->ev, "vipw", 1, M->conf->name, t, r, act, rate);
+        } else if (strcmp(M->conf->type, "ddnsw") == 0) {
+            CLP_ALERT(c->d->ev, "ddnsw", 1, M->conf->name, t, r, act, rate);
+        } else {
+            CLP_ALERT(c->d->ev, "rm", 71, M->conf->name, t, r, act, rate);
+        }
     }
     if (result == MON_CHECK_OK || result == MON_CHECK_WARN) {
         M->fails = 0;
@@ -469,9 +681,13 @@ static void handle_result(rm_t *rm, mrt_t *M, int result, const char *detail, ui
             CLP_ALERT(c->d->ev, "rm", 4, M->conf->name, "1", detail && detail[0] ? detail : "");
         }
         M->msg[0] = '\0';
-        set_state(rm, M,
-                  (result == MON_CHECK_WARN || delayed) ? CLP__MONITOR_STATE__MON_CAUTION
-                                                        : CLP__MONITOR_STATE__MON_NORMAL);
+        Clp__MonitorState ns = (result == MON_CHECK_WARN || delayed)
+                                   ? CLP__MONITOR_STATE__MON_CAUTION
+                                   : CLP__MONITOR_STATE__MON_NORMAL;
+        if (M->state == CLP__MONITOR_STATE__MON_CAUTION && ns == CLP__MONITOR_STATE__MON_NORMAL) {
+            CLP_ALERT(c->d->ev, "rm", 49, M->conf->name);
+        }
+        set_state(rm, M, ns);
         watch_arm(rm, M);
         return;
     }
@@ -602,6 +818,10 @@ int rm_init(core_t *c)
     rm->n = c->conf->n_monitors;
     rm->m = xcalloc(rm->n + 1, sizeof(*rm->m));
     const char *self = c->conf->servers[c->self].name;
+    if (c->conf->cluster.rm_norecovery) {
+        /* said once per start of the cluster service: no monitor recovers */
+        CLP_ALERT(c->d->ev, "rm", 190);
+    }
     for (size_t i = 0; i < rm->n; i++) {
         mrt_t *M = &rm->m[i];
         M->rm = rm;
@@ -643,6 +863,9 @@ void rm_fini(core_t *c)
         if (rm->m[i].child) {
             child_abandon(rm->m[i].child);
         }
+        if (rm->m[i].script) {
+            child_abandon(rm->m[i].script);
+        }
         watch_drop(&rm->m[i]);
         free(rm->m[i].notice);
     }
@@ -676,6 +899,17 @@ void rm_stop_all(core_t *c)
     rm_t *rm = RM(c);
     rm->stopped = true;
     for (size_t i = 0; i < rm->n; i++) {
+        mrt_t *M = &rm->m[i];
+        if (M->script) {
+            /* the cluster service stops: the step the script came before is
+             * not carried out */
+            clp_info("monitor %s: the cluster service is stopping: its script is ended and the "
+                     "%s is not carried out",
+                     M->conf->name, step_name(M->pending.step));
+            child_abandon(M->script);
+            M->script = NULL;
+            M->recovering = false;
+        }
         if (rm->m[i].running) {
             mon_stop(rm, &rm->m[i]);
         }
@@ -685,6 +919,49 @@ void rm_stop_all(core_t *c)
 void rm_set_toratio(core_t *c, uint32_t ratio)
 {
     RM(c)->ratio = ratio ? ratio : 1;
+}
+
+/* ---- restriction of group starts ---- */
+
+/* The group a monitor's error restricts (its recovery target's), or -1. */
+static int restricted_group(core_t *c, const clp_monitor_t *m)
+{
+    if (m->rel_type == CLP_REL_RSC) {
+        const clp_resource_t *r = clp_conf_resource(c->conf, m->rel_name);
+        return r ? rc_group_index(c, r->group) : -1;
+    }
+    if (m->rel_type == CLP_REL_GRP) {
+        return rc_group_index(c, m->rel_name);
+    }
+    return -1;
+}
+
+uint64_t rm_restricted_servers(core_t *c, int g)
+{
+    rm_t *rm = RM(c);
+    uint64_t mask = 0;
+    for (size_t i = 0; rm && i < rm->n; i++) {
+        if (rm->m[i].in_error && rm->m[i].rel_group == g) {
+            mask |= 1ull << c->self;
+        }
+    }
+    int n = nm_n_servers(c->nm);
+    for (int k = 0; k < n; k++) {
+        if (k == c->self || nm_peer_state(c->nm, k) != NM_PEER_UP) {
+            continue;
+        }
+        const Clp__NodeState *ns = peer_state(c->peer, k, NULL);
+        for (size_t x = 0; ns && x < ns->n_monitors; x++) {
+            if (ns->monitors[x]->state != CLP__MONITOR_STATE__MON_ERROR) {
+                continue;
+            }
+            const clp_monitor_t *m = clp_conf_monitor(c->conf, ns->monitors[x]->name);
+            if (m && restricted_group(c, m) == g) {
+                mask |= 1ull << k;
+            }
+        }
+    }
+    return mask;
 }
 
 /* ---- NodeState and view ---- */

@@ -37,6 +37,13 @@ void rm_free_node_state(Clp__NodeState *ns);
 void rm_fill_view(core_t *c, Clp__ClusterStatus *st, bool local_only);
 void rm_free_view(Clp__ClusterStatus *st);
 
+/* The servers (bit k = server k) on which a monitor is in error that keeps
+ * group g from starting there: this server's own monitors, and the other up
+ * servers' as their last NodeState says (a monitor in Error whose recovery
+ * target is g or a resource of g). The master places groups with it (rc 63,
+ * rc 65, rc 66). */
+uint64_t rm_restricted_servers(core_t *c, int g);
+
 /* clpmonctrl and WebManager requests. */
 void rm_handle_request(core_t *c, clp_srv_req_t *req, const Clp__MonitorRequest *mr,
                        const char *sender);
