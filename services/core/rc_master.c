@@ -17,6 +17,7 @@
 #include "peer.h"
 #include "placement.h"
 #include "rc_int.h"
+#include "rm.h"
 
 #define FORWARD_TIMEOUT_MS 10000
 
@@ -74,7 +75,7 @@ static void make_input(rc_t *rc, place_input_t *in, int *where, uint64_t *restr)
 {
     for (size_t g = 0; g < rc->n_grp; g++) {
         where[g] = rc_where(rc, (int)g);
-        restr[g] = rc->grp[g].restricted;
+        restr[g] = rc->grp[g].restricted | rm_restricted_servers(rc->c, (int)g);
     }
     in->conf = rc->c->conf;
     in->online = nm_online_mask(rc->c->nm);
@@ -342,7 +343,8 @@ int rc_master_begin(rc_t *rc, int g, const Clp__GroupRequest *gr, clp_srv_req_t 
         }
         if (target >= 0) {
             if (!allowed(rc, g, target, gr->force, why, n)) {
-                CLP_ALERT(c->d->ev, "rc", 63, sname(rc, target), G->conf->name);
+                /* a start refused there (a monitor error, the policy, ...) */
+                CLP_ALERT(c->d->ev, "rc", 66, sname(rc, target), G->conf->name, why);
                 return -EPERM;
             }
         } else {
