@@ -7,6 +7,9 @@
 #   interval + timeout, rm 193, nothing restarted;
 # - genwhangrec (both switches off, retry 1): a timeout is an error like
 #   another: rm 9 after two timeouts, then the reactivation of exec1 (rm 13);
+# - genwhang has dump collection on: at its timeout log/monitor-genwhang.dump
+#   gets the hung process group's state (the script's `sleep`: its command
+#   line, status, wchan and kernel stack); genwhangrec (off) leaves none;
 # - every hung script is killed at its timeout (no sleep left behind);
 # - genwok, a normal script, keeps its 1 s pace meanwhile;
 # - no heartbeat is late: no lanhb 71, no nm 2/4 on either server, and the
@@ -87,6 +90,19 @@ d2=$(($(own_ms srv1 rm 9 "genwhangrec.") - t0))
 [ "$(own srv1 rm 13 | wc -l)" = 1 ] || fail "rm 13 $(own srv1 rm 13 | wc -l) times"
 own srv1 rm 13 | grep -q genwhang\\. && fail "genwhang recovered although recovery at timeout is off"
 log "genwhang: Error (99 : timeout) after $d1 ms, rm 193, no recovery; genwhangrec: rm 9 after $d2 ms (2 timeouts), rm 13 exec1 restarted"
+
+# The dump of the hung probe (dumpcollect): written at the timeout, before the kill.
+dump=$CLPBED_DIR/srv1/root/log/monitor-genwhang.dump
+[ -s "$dump" ] || fail "no $dump after genwhang's timeout"
+grep -q "^==== .*: timeout of process group [0-9]*$" "$dump" || fail "the dump has no header: $(head -3 "$dump")"
+spid=$(awk '/^--- pid [0-9]+ cmdline:/ { p = $3; getline; if ($0 ~ /^sleep 1000000/) { print p; exit } }' "$dump")
+[ -n "$spid" ] || fail "the dump does not show the hung 'sleep 1000000': $(grep -A1 cmdline "$dump" | head -8)"
+for f in status wchan stack; do
+    grep -q "^--- pid $spid $f:" "$dump" || fail "the dump has no $f of the hung sleep (pid $spid)"
+done
+grep -A3 "^--- pid $spid status:" "$dump" | grep -q "^State:" || fail "no State in the status of pid $spid"
+[ ! -e "$CLPBED_DIR/srv1/root/log/monitor-genwhangrec.dump" ] || fail "genwhangrec (dump collection off) left a dump"
+log "dump at timeout: $(grep -c '^==== ' "$dump") timeout(s) recorded in log/monitor-genwhang.dump; the hung sleep (pid $spid): $(grep -A1 "^--- pid $spid wchan:" "$dump" | tail -1) / $(grep -A1 "^--- pid $spid stack:" "$dump" | tail -1)"
 
 # Let a few more timeouts pass, then end the hang.
 t_hang=$(($(now_us) + 4000000))
