@@ -106,7 +106,9 @@ void confgen_note(core_t *c, int server, uint64_t incarnation, const Clp__Heartb
     }
     if (differs) {
         briefs_by_name(c, server, incarnation);
-    } else {
+    } else if (hb->groups_included) {
+        /* A compact beat (disk, COM) says nothing of the groups: read as
+         * "no group", it would make the sender's groups look offline. */
         rc_note_briefs(c, server, incarnation, hb);
     }
 }

@@ -75,6 +75,7 @@ static void hb_build(void *arg, int path, bool compact, Clp__Heartbeat *msg)
     msg->master_ready = nm_master_ready(c->nm);
     if (!compact) {
         rc_fill_briefs(c, msg);
+        msg->groups_included = true;
     }
 }
 
