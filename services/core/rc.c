@@ -931,7 +931,10 @@ void rc_fill_briefs(core_t *c, Clp__Heartbeat *msg)
         }
         clp__group_brief__init(&rc->briefs[n]);
         rc->briefs[n].index = (uint32_t)g;
-        rc->briefs[n].state = rc->grp[g].local;
+        rc->briefs[n].state = rc->grp[g].probing &&
+                                      rc->grp[g].local == CLP__GROUP_STATE__GROUP_ONLINE
+                                  ? CLP__GROUP_STATE__GROUP_ONLINE_PENDING
+                                  : rc->grp[g].local;
         rc->briefs[n].lost = rc->grp[g].lost;
         rc->brief_ptrs[n] = &rc->briefs[n];
         n++;

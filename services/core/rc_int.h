@@ -69,6 +69,8 @@ typedef struct {
     char event[16];
     char factor[24];
     bool want_failover;  /* activation failed: waiting for the master's answer */
+    bool probing;        /* restarted core: its resources are being probed (rc_persist);
+                          * announced as Online Pending until they answer */
     bool stop_after;     /* final action "stop group" once in-flight children end */
     bool halted;         /* final action "do not activate next" */
     int failed_member;   /* member whose failure drives the current handling */

@@ -87,6 +87,7 @@ static void recovered(recov_t *rv)
 {
     rc_t *rc = rv->rc;
     grt_t *G = &rc->grp[rv->g];
+    G->probing = false;
     if (rv->was_online && rv->all_active) {
         clp_info("group %s: all its resources are still active after the restart: Online",
                  G->conf->name);
@@ -171,9 +172,13 @@ int rc_persist_recover(rc_t *rc)
         rv->g = (int)g;
         rv->all_active = true;
         rv->was_online = G->local == CLP__GROUP_STATE__GROUP_ONLINE;
-        /* Keep the group marked busy until the probes end. */
+        /* Keep the group marked busy until the probes end, and announce it as
+         * pending: until they answer, "Online" is only what was recorded
+         * before the restart (another server may hold it by now, and would
+         * take it for a dual activation). */
         G->op = LOP_ACTIVATE;
         G->want_failover = true;
+        G->probing = true;
         for (int i = 0; i < G->n_members; i++) {
             rrt_t *R = &rc->rsc[G->members[i]];
             if (!R->type || !R->type->probe) {
