@@ -5,6 +5,7 @@ questions (clpstat, clpsvc status) run the product's tools directly inside a
 server's namespaces with nsenter, as `clpbed exec` does, without the cost of
 a bash start per call.
 """
+import ctypes
 import json
 import os
 import subprocess
@@ -150,6 +151,7 @@ class Bed:
         for s in self.servers:
             root = self.root(s)
             spec = os.path.join(self.dir, s, "faketime")
+            shared = self._faketime_shared(s)
             with open(spec, "w") as f:
                 f.write("+0\n")
             mine = os.path.join(self.dir, s, "bin")
@@ -162,7 +164,8 @@ class Bed:
                     with open(dst, "w") as f:
                         f.write("#!/bin/sh\n# the campaign's wall clock of this server\n"
                                 f"export LD_PRELOAD={FAKETIME_LIB} FAKETIME_TIMESTAMP_FILE={spec}"
-                                " DONT_FAKE_MONOTONIC=1 FAKETIME_CACHE_DURATION=1\n"
+                                " DONT_FAKE_MONOTONIC=1 FAKETIME_CACHE_DURATION=1"
+                                f" FAKETIME_SHARED='{shared}'\n"
                                 f"exec {os.path.join(bindir, name)} \"$@\"\n")
                     os.chmod(dst, 0o755)
                 else:
@@ -170,6 +173,40 @@ class Bed:
             link = os.path.join(root, "bin")
             os.unlink(link)
             os.symlink(mine, link)
+
+    def _faketime_names(self, s):
+        tag = f"clpcampaign_{self.pfx.replace('-', '_')}_{s}"
+        return f"/faketime_sem_{tag}", f"/faketime_shm_{tag}"
+
+    def _faketime_shared(self, s):
+        """Creates the semaphore and shared memory libfaketime shares between
+        the processes of server S, and returns its FAKETIME_SHARED value.
+        Without one given, every preloaded process makes its own, exports it
+        to its children and removes it when it exits (or leaks it when
+        killed): a child started after its parent's exit then fails to start
+        (libfaketime exits with 1). One segment per server, made here, never
+        removed by a process, is what every process of the server opens."""
+        sem, shm = self._faketime_names(s)
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.sem_open.restype = ctypes.c_void_p
+        libc.sem_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_uint]
+        h = libc.sem_open(sem.encode(), os.O_CREAT, 0o600, 1)
+        if not h:
+            raise BedError(f"cannot create the semaphore {sem} for libfaketime")
+        libc.sem_close(ctypes.c_void_p(h))
+        fd = os.open("/dev/shm" + shm, os.O_CREAT | os.O_RDWR, 0o600)
+        os.ftruncate(fd, 8)
+        os.close(fd)
+        return f"{sem} {shm}"
+
+    def remove_clock_shared(self):
+        for s in self.servers:
+            sem, shm = self._faketime_names(s)
+            for path in ("/dev/shm/sem." + sem[1:], "/dev/shm" + shm):
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
 
     def set_clock(self, s, offset):
         with open(os.path.join(self.dir, s, "faketime") + ".new", "w") as f:
