@@ -433,6 +433,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     view_publish_tick(c, now);
     confgen_tick(c, now);
     schedule_wake(c, now);
+    if (c->leave_at && now < c->leave_at && now >= c->leave_beat_at) {
+        c->leave_beat_at = now + 250;
+        hb_send_now(c->hb);
+    }
     if (c->leave_at && now >= c->leave_at) {
         c->leave_at = 0;
         clp_daemon_exit_loop(c->d);
@@ -557,8 +561,14 @@ void core_groups_stopped(core_t *c)
     c->leaving = true;
     core_state_changed(c);
     hb_send_now(c->hb);
-    /* Let the leaving beats reach every path before the loop ends. */
-    c->leave_at = now_ms() + 2u * nm_interval_ms(c->nm) + 50;
+    /* Let the leaving beats reach every path before the loop ends: a few
+     * more beats over up to two intervals (at most 1.5 s), or none when no
+     * other server is up to hear them. */
+    uint64_t now = now_ms();
+    uint64_t others = nm_up_mask(c->nm) & ~(1ull << c->self);
+    uint32_t wait = 2u * nm_interval_ms(c->nm) + 50;
+    c->leave_at = now + (others ? (wait < 1500 ? wait : 1500) : 0);
+    c->leave_beat_at = now + 250;
     if (c->shutdown_after_stop != FENCE_NONE) {
         fence_execute(c->fence, c->shutdown_after_stop, "requested shutdown");
     }

@@ -74,6 +74,7 @@ typedef struct core {
     uint64_t published_version;
     uint64_t published_at;
     uint64_t leave_at; /* when the leaving announcement has been sent long enough */
+    uint64_t leave_beat_at; /* the next extra leaving beat */
 
     /* configuration generations and reloads (confgen.c) */
     uint64_t conf_differs;             /* peers whose heartbeats announce another configuration */

@@ -48,7 +48,7 @@ cleanup() {
     for f in "$R"/run/*.pid; do
         [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true
     done
-    rm -rf "$TMP"
+    [ -n "${T_KEEP:-}" ] && echo "kept $TMP" >&2 || rm -rf "$TMP"
 }
 trap cleanup EXIT
 
