@@ -63,6 +63,7 @@ extern const mon_type_t mon_pidw;
 extern const mon_type_t mon_genw;
 extern const mon_type_t mon_ipw;
 extern const mon_type_t mon_fipw;
+extern const mon_type_t mon_vipw;
 extern const mon_type_t mon_miiw;
 extern const mon_type_t mon_diskw;
 extern const mon_type_t mon_mtw;

@@ -26,9 +26,10 @@
 #define RESET_STABLE_MS 60000 /* normal this long after a recovery: counters start over */
 
 static const mon_type_t *const mon_types[] = {
-    &mon_userw, &mon_pidw,   &mon_genw,    &mon_ipw,   &mon_fipw,    &mon_miiw,
-    &mon_diskw, &mon_mtw,    &mon_volmgrw, &mon_ddnsw, &mon_psw,     &mon_httpw,
-    &mon_psqlw, &mon_mysqlw, &mon_sambaw,  &mon_nfsw,  &mon_oraclew, &mon_mrw,
+    &mon_userw, &mon_pidw,   &mon_genw,    &mon_ipw,   &mon_fipw,    &mon_vipw,
+    &mon_miiw,  &mon_diskw,  &mon_mtw,     &mon_volmgrw, &mon_ddnsw, &mon_psw,
+    &mon_httpw, &mon_psqlw,  &mon_mysqlw,  &mon_sambaw, &mon_nfsw,   &mon_oraclew,
+    &mon_mrw,
 };
 
 const mon_type_t *mon_type(const char *name)

@@ -21,7 +21,9 @@
  * rip/interval seconds, and on SIGTERM, or when the address is no longer
  * there, a last one with metric 16 (route withdrawn). Deactivation: end the
  * announcer (it withdraws the route), remove the address. Probe: the address
- * is on the interface and the announcer runs. Quick fence: kill the announcer
+ * is on the interface and the announcer runs. After every announcement it
+ * sent, the announcer touches the state file "announced" (vip.h): vipw, the
+ * resource's monitor, checks that announcements still go out. Quick fence: kill the announcer
  * and remove the address at once (no withdrawal: the new holder's
  * announcements replace the route).
  */
@@ -38,6 +40,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,8 +48,9 @@
 #include "clp_net.h"
 #include "clp_time.h"
 #include "rsc.h"
+#include "vip.h"
 
-#define ANNOUNCER_NAME "clp-vip-rip"
+#define ANNOUNCER_NAME VIP_ANNOUNCER_NAME
 
 /* The interface of the IPv4 default route (/proc/net/route). */
 static int default_iface(char *ifname, size_t n)
@@ -100,6 +104,7 @@ typedef struct {
     long interval_s;
     int metric;
     int port;
+    char mark[CLP_PATH_MAX + 32]; /* VIP_STATE_ANNOUNCED: touched after each announcement */
 } vip_t;
 
 static int vip_params(const rsc_ctx_t *ctx, vip_t *v, bool need_iface)
@@ -111,6 +116,7 @@ static int vip_params(const rsc_ctx_t *ctx, vip_t *v, bool need_iface)
         return RSC_ERR;
     }
     snprintf(v->ip, sizeof(v->ip), "%s", ip);
+    snprintf(v->mark, sizeof(v->mark), "%s/%s", ctx->state_dir, VIP_STATE_ANNOUNCED);
     const char *nic = rsc_param(ctx, "parameters/nic");
     if (nic && nic[0]) {
         snprintf(v->ifname, sizeof(v->ifname), "%s", nic);
@@ -172,6 +178,17 @@ static int rip_send(const vip_t *v, int metric)
     return err;
 }
 
+/* Records that an announcement went out: the mark's modification time is
+ * now (vipw reads it). */
+static void mark_announced(const vip_t *v)
+{
+    int fd = open(v->mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        futimens(fd, NULL);
+        close(fd);
+    }
+}
+
 static volatile sig_atomic_t g_stop;
 
 static void on_term(int sig)
@@ -190,7 +207,9 @@ static void announcer(const vip_t *v)
     signal(SIGHUP, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
     while (!g_stop && clp_net_addr_present(v->ip, NULL, 0) == 1) {
-        rip_send(v, v->metric);
+        if (rip_send(v, v->metric) == 0) {
+            mark_announced(v);
+        }
         uint64_t until = clp_mono_ms() + (uint64_t)v->interval_s * 1000u;
         while (!g_stop && clp_mono_ms() < until) {
             struct timespec ts = {0, 50000000};
@@ -224,7 +243,7 @@ static bool announcer_alive(pid_t pid)
 static pid_t announcer_pid(const rsc_ctx_t *ctx)
 {
     char buf[32];
-    if (rsc_state_read(ctx, "announcer", buf, sizeof(buf)) < 0) {
+    if (rsc_state_read(ctx, VIP_STATE_ANNOUNCER, buf, sizeof(buf)) < 0) {
         return 0;
     }
     pid_t pid = (pid_t)atoi(buf);
@@ -268,7 +287,7 @@ static int announcer_start(const rsc_ctx_t *ctx, const vip_t *v)
     }
     char buf[32];
     snprintf(buf, sizeof(buf), "%d", (int)pid);
-    rsc_state_write(ctx, "announcer", buf);
+    rsc_state_write(ctx, VIP_STATE_ANNOUNCER, buf);
     return 0;
 }
 
@@ -316,6 +335,7 @@ static int vip_activate(rsc_ctx_t *ctx)
         clp_net_addr_del(v.ip);
         return RSC_ERR;
     }
+    mark_announced(&v);
     int rc = announcer_start(ctx, &v);
     if (rc < 0) {
         printf("cannot start the RIP announcer: %s", strerror(-rc));
@@ -342,7 +362,8 @@ static int vip_deactivate(rsc_ctx_t *ctx)
             kill(pid, SIGKILL);
         }
     }
-    rsc_state_remove(ctx, "announcer");
+    rsc_state_remove(ctx, VIP_STATE_ANNOUNCER);
+    rsc_state_remove(ctx, VIP_STATE_ANNOUNCED);
     if (v.ifname[0]) {
         rip_send(&v, 16);
     }
@@ -381,7 +402,7 @@ static int vip_probe(rsc_ctx_t *ctx)
 static void vip_quick_fence(const rsc_ctx_t *ctx)
 {
     char buf[32];
-    if (rsc_state_read(ctx, "announcer", buf, sizeof(buf)) == 0) {
+    if (rsc_state_read(ctx, VIP_STATE_ANNOUNCER, buf, sizeof(buf)) == 0) {
         pid_t pid = (pid_t)atoi(buf);
         if (announcer_alive(pid)) {
             kill(pid, SIGKILL);
@@ -403,7 +424,11 @@ static int vip_announce(rsc_ctx_t *ctx)
         return RSC_PROBE_INACTIVE;
     }
     clp_net_announce(v.ifname, v.ip, 3);
-    return rip_send(&v, v.metric) == 0 ? RSC_OK : RSC_ERR;
+    if (rip_send(&v, v.metric) != 0) {
+        return RSC_ERR;
+    }
+    mark_announced(&v);
+    return RSC_OK;
 }
 
 const rsc_type_t rsc_vip = {
