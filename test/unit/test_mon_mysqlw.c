@@ -11,14 +11,15 @@
 
 static void plan(int level, char *out, size_t n)
 {
-    mysqlw_step_t s[16];
-    int k = mysqlw_steps(level, s, 16);
+    const dbw_step_t *s;
+    int k = dbw_steps(&mysqlw_dialect, level, &s);
     assert_true(k > 0);
     out[0] = '\0';
+    dbw_sql_args_t a = {
+        .table = "mysqlwatch", .tmp = "mysqlwatch_srv1", .opt = "InnoDB", .value = 42};
     for (int i = 0; i < k; i++) {
-        char sql[MYSQLW_SQL_MAX];
-        assert_int_equal(
-            mysqlw_sql(s[i], "mysqlwatch", "mysqlwatch_srv1", "InnoDB", 42, sql, sizeof(sql)), 0);
+        char sql[512];
+        assert_int_equal(mysqlw_sql(s[i], &a, sql, sizeof(sql)), 0);
         strncat(out, i ? "; " : "", n - strlen(out) - 1);
         strncat(out, sql, n - strlen(out) - 1);
     }
@@ -43,19 +44,19 @@ static void test_levels(void **state)
                            "ENGINE=InnoDB; INSERT INTO mysqlwatch_srv1 (num) VALUES (42); "
                            "SELECT num FROM mysqlwatch_srv1 WHERE num = 42; "
                            "DROP TABLE mysqlwatch_srv1");
-    mysqlw_step_t s[16];
-    assert_int_equal(mysqlw_steps(2, s, 16), -1);
+    const dbw_step_t *s;
+    assert_int_equal(dbw_steps(&mysqlw_dialect, 2, &s), -1);
 }
 
 static void test_names(void **state)
 {
     (void)state;
-    assert_true(mysqlw_ident_ok("mysqlwatch"));
-    assert_true(mysqlw_ident_ok("MyISAM"));
-    assert_false(mysqlw_ident_ok("InnoDB; DROP"));
-    assert_false(mysqlw_ident_ok("`t`"));
+    assert_true(dbw_ident_ok(&mysqlw_dialect, "mysqlwatch"));
+    assert_true(dbw_ident_ok(&mysqlw_dialect, "MyISAM"));
+    assert_false(dbw_ident_ok(&mysqlw_dialect, "InnoDB; DROP"));
+    assert_false(dbw_ident_ok(&mysqlw_dialect, "`t`"));
     char out[80];
-    mysqlw_tmp_table("mysqlwatch", "srv 2", out, sizeof(out));
+    dbw_tmp_table(&mysqlw_dialect, "mysqlwatch", "srv 2", out, sizeof(out));
     assert_string_equal(out, "mysqlwatch_srv_2");
 }
 

@@ -12,13 +12,14 @@
 
 static void plan(int level, char *out, size_t n)
 {
-    oraclew_step_t s[16];
-    int k = oraclew_steps(level, s, 16);
+    const dbw_step_t *s;
+    int k = dbw_steps(&oraclew_dialect, level, &s);
     assert_true(k > 0);
     out[0] = '\0';
+    dbw_sql_args_t a = {.table = "orawatch", .tmp = "orawatch_srv1", .value = 42};
     for (int i = 0; i < k; i++) {
-        char sql[ORACLEW_SQL_MAX];
-        assert_int_equal(oraclew_sql(s[i], "orawatch", "orawatch_srv1", 42, sql, sizeof(sql)), 0);
+        char sql[512];
+        assert_int_equal(oraclew_sql(s[i], &a, sql, sizeof(sql)), 0);
         strncat(out, i ? "; " : "", n - strlen(out) - 1);
         strncat(out, sql, n - strlen(out) - 1);
     }
@@ -45,13 +46,13 @@ static void test_levels(void **state)
                            "INSERT INTO orawatch_srv1 (num) VALUES (42); "
                            "SELECT COUNT(*) FROM orawatch_srv1 WHERE num = 42; "
                            "DROP TABLE orawatch_srv1 PURGE");
-    oraclew_step_t s[16];
-    assert_int_equal(oraclew_steps(4, s, 16), -1);
-    assert_true(is_query(ST_STATUS));
-    assert_false(is_query(ST_UPDATE));
-    assert_true(oraclew_ident_ok("orawatch"));
-    assert_false(oraclew_ident_ok("_x"));
-    assert_false(oraclew_ident_ok("a234567890123456789012345678901"));
+    const dbw_step_t *s;
+    assert_int_equal(dbw_steps(&oraclew_dialect, 4, &s), -1);
+    assert_true(is_query(DBW_STATUS));
+    assert_false(is_query(DBW_UPDATE));
+    assert_true(dbw_ident_ok(&oraclew_dialect, "orawatch"));
+    assert_false(dbw_ident_ok(&oraclew_dialect, "_x"));
+    assert_false(dbw_ident_ok(&oraclew_dialect, "a234567890123456789012345678901"));
 }
 
 static void test_no_library(void **state)

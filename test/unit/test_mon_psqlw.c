@@ -12,13 +12,14 @@
 /* The statements of level, joined by "; " (conditional steps included). */
 static void plan(int level, char *out, size_t n)
 {
-    psqlw_step_t s[16];
-    int k = psqlw_steps(level, s, 16);
+    const dbw_step_t *s;
+    int k = dbw_steps(&psqlw_dialect, level, &s);
     assert_true(k > 0);
     out[0] = '\0';
+    dbw_sql_args_t a = {.table = "psqlwatch", .tmp = "psqlwatch_srv1", .value = 42};
     for (int i = 0; i < k; i++) {
-        char sql[PSQLW_SQL_MAX];
-        assert_int_equal(psqlw_sql(s[i], "psqlwatch", "psqlwatch_srv1", 42, sql, sizeof(sql)), 0);
+        char sql[512];
+        assert_int_equal(psqlw_sql(s[i], &a, sql, sizeof(sql)), 0);
         strncat(out, i ? "; " : "", n - strlen(out) - 1);
         strncat(out, sql, n - strlen(out) - 1);
     }
@@ -43,30 +44,32 @@ static void test_levels(void **state)
                         "CREATE TABLE psqlwatch_srv1 (num integer NOT NULL PRIMARY KEY); "
                         "INSERT INTO psqlwatch_srv1 (num) VALUES (42); "
                         "SELECT num FROM psqlwatch_srv1 WHERE num = 42; DROP TABLE psqlwatch_srv1");
-    psqlw_step_t s[16];
-    assert_int_equal(psqlw_steps(2, s, 16), -1);
-    assert_int_equal(psqlw_steps(PSQLW_UPDATE, s, 2), -1);
+    const dbw_step_t *s;
+    assert_int_equal(dbw_steps(&psqlw_dialect, 2, &s), -1);
+    assert_int_equal(psqlw_sql(DBW_STATUS, &(dbw_sql_args_t){.table = "t"}, p, sizeof(p)), -1);
     char tiny[8];
     volatile size_t tn = sizeof(tiny); /* a size the compiler does not see */
-    assert_int_equal(psqlw_sql(ST_SELECT, "psqlwatch", "", 1, tiny, tn), -1);
+    dbw_sql_args_t a = {.table = "psqlwatch", .tmp = "", .value = 1};
+    assert_int_equal(psqlw_sql(DBW_SELECT, &a, tiny, tn), -1);
 }
 
 static void test_names(void **state)
 {
     (void)state;
-    assert_true(psqlw_ident_ok("psqlwatch"));
-    assert_true(psqlw_ident_ok("_t1"));
-    assert_false(psqlw_ident_ok(""));
-    assert_false(psqlw_ident_ok("1t"));
-    assert_false(psqlw_ident_ok("t; DROP TABLE x"));
-    assert_false(psqlw_ident_ok("t'"));
-    assert_false(
-        psqlw_ident_ok("a234567890123456789012345678901234567890123456789012345678901234"));
+    assert_true(dbw_ident_ok(&psqlw_dialect, "psqlwatch"));
+    assert_true(dbw_ident_ok(&psqlw_dialect, "_t1"));
+    assert_false(dbw_ident_ok(&psqlw_dialect, ""));
+    assert_false(dbw_ident_ok(&psqlw_dialect, "1t"));
+    assert_false(dbw_ident_ok(&psqlw_dialect, "t; DROP TABLE x"));
+    assert_false(dbw_ident_ok(&psqlw_dialect, "t'"));
+    assert_false(dbw_ident_ok(&psqlw_dialect,
+                              "a234567890123456789012345678901234567890123456789012345678901234"));
     char out[64];
-    psqlw_tmp_table("psqlwatch", "server-1.example", out, sizeof(out));
+    dbw_tmp_table(&psqlw_dialect, "psqlwatch", "server-1.example", out, sizeof(out));
     assert_string_equal(out, "psqlwatch_server_1_example");
-    psqlw_tmp_table("t", "a234567890123456789012345678901234567890123456789012345678901234567", out,
-                    sizeof(out));
+    dbw_tmp_table(&psqlw_dialect, "t",
+                  "a234567890123456789012345678901234567890123456789012345678901234567", out,
+                  sizeof(out));
     assert_int_equal(strlen(out), 63);
 }
 

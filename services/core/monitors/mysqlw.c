@@ -11,152 +11,60 @@
  *   1  create/drop   CREATE TABLE <table>_<server>, INSERT, read back, DROP
  *                    (the server's name keeps the servers' monitors apart)
  *
- * The client library is not linked: the check (in its own child process)
- * dlopen()s parameters/libraryfullpath, else Debian's libmariadb.so.3, else
- * libmysqlclient.so.21, so the core runs on a host without it. The password is
- * read as plain text (the original's encrypted form is not decoded).
+ * The levels' steps, the identifier rules and the loop that runs the steps are
+ * dbw's (dbw.h, shared with psqlw and oraclew); this file has the SQL and the
+ * client library. The client library is not linked: the check (in its own
+ * child process) dlopen()s parameters/libraryfullpath, else Debian's
+ * libmariadb.so.3, else libmysqlclient.so.21, so the core runs on a host
+ * without it. The password is read as plain text (the original's encrypted
+ * form is not decoded).
  */
 #include <dlfcn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../mon.h"
-
-#define MYSQLW_SQL_MAX 512
+#include "dbw.h"
 
 enum { MYSQLW_UPDATE = 0, MYSQLW_CREATEDROP = 1, MYSQLW_SELECT = 3 };
 
-typedef enum {
-    ST_EXISTS,   /* is the table there? (a count) */
-    ST_CREATE,   /* the monitor table (only when missing) */
-    ST_UPDATE,   /* one row to the new value (affected rows counted) */
-    ST_INSERT,   /* when the update found no row */
-    ST_READBACK, /* the new value must be read back: exactly one row */
-    ST_SELECT,   /* level select: a plain read */
-    ST_DROP_IF,  /* level create/drop: a table left by a killed check */
-    ST_CREATE_TMP,
-    ST_INSERT_TMP,
-    ST_READBACK_TMP,
-    ST_DROP_TMP,
-} mysqlw_step_t;
+static const dbw_step_t upd[] = {DBW_EXISTS, DBW_CREATE, DBW_UPDATE, DBW_INSERT, DBW_READBACK};
+static const dbw_step_t sel[] = {DBW_SELECT};
+static const dbw_step_t cd[] = {DBW_DROP_IF, DBW_CREATE_TMP, DBW_INSERT_TMP, DBW_READBACK_TMP,
+                                DBW_DROP_TMP};
+static const dbw_level_t levels[] = {
+    DBW_LEVEL(MYSQLW_UPDATE, upd),
+    DBW_LEVEL(MYSQLW_CREATEDROP, cd),
+    DBW_LEVEL(MYSQLW_SELECT, sel),
+};
 
-/* The steps of level, in order, into steps (room for max). Returns how many,
- * or -1 for an unknown level. */
-static int mysqlw_steps(int level, mysqlw_step_t *steps, int max)
+/* The SQL of step (a->opt: the storage engine; all names already checked)
+ * into out: MySQL's own statements, the others standard. Returns 0, or -1
+ * when it does not fit. */
+static int mysqlw_sql(dbw_step_t step, const dbw_sql_args_t *a, char *out, size_t n)
 {
-    static const mysqlw_step_t upd[] = {ST_EXISTS, ST_CREATE, ST_UPDATE, ST_INSERT, ST_READBACK};
-    static const mysqlw_step_t sel[] = {ST_SELECT};
-    static const mysqlw_step_t cd[] = {ST_DROP_IF, ST_CREATE_TMP, ST_INSERT_TMP, ST_READBACK_TMP,
-                                       ST_DROP_TMP};
-    const mysqlw_step_t *s;
-    int n;
-    switch (level) {
-    case MYSQLW_UPDATE:
-        s = upd;
-        n = (int)(sizeof(upd) / sizeof(upd[0]));
-        break;
-    case MYSQLW_SELECT:
-        s = sel;
-        n = 1;
-        break;
-    case MYSQLW_CREATEDROP:
-        s = cd;
-        n = (int)(sizeof(cd) / sizeof(cd[0]));
-        break;
-    default:
-        return -1;
-    }
-    if (n > max) {
-        return -1;
-    }
-    memcpy(steps, s, (size_t)n * sizeof(*s));
-    return n;
-}
-
-/* True when name is a plain identifier (letters, digits, '_', not starting
- * with a digit, at most 64 characters): table and engine names. */
-static bool mysqlw_ident_ok(const char *name)
-{
-    size_t n = strlen(name);
-    if (n == 0 || n > 64 || (name[0] >= '0' && name[0] <= '9')) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_')) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* <table>_<server>, the server's name reduced to identifier characters, at
- * most 64 characters. */
-static void mysqlw_tmp_table(const char *table, const char *server, char *out, size_t n)
-{
-    size_t k = (size_t)snprintf(out, n, "%s_", table);
-    for (const char *p = server; *p && k + 1 < n && k < 64; p++) {
-        char c = *p;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        out[k++] = ok ? c : '_';
-    }
-    out[k < n ? k : n - 1] = '\0';
-}
-
-/* The SQL of step (table, tmp and engine already checked) into out. Returns
- * 0, or -1 when it does not fit. */
-static int mysqlw_sql(mysqlw_step_t step, const char *table, const char *tmp, const char *engine,
-                      long value, char *out, size_t n)
-{
-    int r;
     switch (step) {
-    case ST_EXISTS:
-        r = snprintf(out, n,
-                     "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
-                     "DATABASE() AND table_name = '%s'",
-                     table);
-        break;
-    case ST_CREATE:
-        r = snprintf(out, n,
-                     "CREATE TABLE IF NOT EXISTS %s (num INT NOT NULL PRIMARY KEY) ENGINE=%s",
-                     table, engine);
-        break;
-    case ST_UPDATE:
-        r = snprintf(out, n, "UPDATE %s SET num = %ld LIMIT 1", table, value);
-        break;
-    case ST_INSERT:
-        r = snprintf(out, n, "INSERT INTO %s (num) VALUES (%ld)", table, value);
-        break;
-    case ST_READBACK:
-        r = snprintf(out, n, "SELECT num FROM %s WHERE num = %ld", table, value);
-        break;
-    case ST_SELECT:
-        r = snprintf(out, n, "SELECT COUNT(*) FROM %s", table);
-        break;
-    case ST_DROP_IF:
-        r = snprintf(out, n, "DROP TABLE IF EXISTS %s", tmp);
-        break;
-    case ST_CREATE_TMP:
-        r = snprintf(out, n, "CREATE TABLE %s (num INT NOT NULL PRIMARY KEY) ENGINE=%s", tmp,
-                     engine);
-        break;
-    case ST_INSERT_TMP:
-        r = snprintf(out, n, "INSERT INTO %s (num) VALUES (%ld)", tmp, value);
-        break;
-    case ST_READBACK_TMP:
-        r = snprintf(out, n, "SELECT num FROM %s WHERE num = %ld", tmp, value);
-        break;
-    case ST_DROP_TMP:
-        r = snprintf(out, n, "DROP TABLE %s", tmp);
-        break;
+    case DBW_EXISTS:
+        return dbw_sqlf(out, n,
+                        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
+                        "DATABASE() AND table_name = '%s'",
+                        a->table);
+    case DBW_CREATE:
+        return dbw_sqlf(out, n,
+                        "CREATE TABLE IF NOT EXISTS %s (num INT NOT NULL PRIMARY KEY) ENGINE=%s",
+                        a->table, a->opt);
+    case DBW_UPDATE:
+        return dbw_sqlf(out, n, "UPDATE %s SET num = %ld LIMIT 1", a->table, a->value);
+    case DBW_SELECT:
+        return dbw_sqlf(out, n, "SELECT COUNT(*) FROM %s", a->table);
+    case DBW_CREATE_TMP:
+        return dbw_sqlf(out, n, "CREATE TABLE %s (num INT NOT NULL PRIMARY KEY) ENGINE=%s", a->tmp,
+                        a->opt);
     default:
-        return -1;
+        return dbw_sql_std(step, a, out, n);
     }
-    return r < 0 || (size_t)r >= n ? -1 : 0;
 }
 
 /* ---- the client library, loaded at check time ---- */
@@ -230,31 +138,36 @@ static int my_load(my_api_t *my, const char *path)
 typedef struct {
     my_api_t *my;
     MYSQL *m;
-    long rows;     /* rows returned by the last statement */
-    long affected; /* rows changed by the last statement */
-    long first;    /* first column of the first row, as a number */
 } my_run_t;
 
-static int my_run(my_run_t *r, const char *sql)
+/* dbw_exec_fn: executes sql; on failure prints what failed. */
+static int my_run(void *arg, dbw_step_t step, const char *sql, dbw_result_t *res)
 {
+    my_run_t *r = arg;
+    (void)step;
     if (r->my->query(r->m, sql) != 0) {
         printf("%s: %s", sql, r->my->error(r->m));
-        return -1;
+        return MON_CHECK_ERROR;
     }
-    r->rows = 0;
-    r->first = 0;
-    r->affected = (long)r->my->affected_rows(r->m);
-    MYSQL_RES *res = r->my->store_result(r->m);
-    if (res) {
-        r->rows = (long)r->my->num_rows(res);
-        MYSQL_ROW row = r->my->fetch_row(res);
+    res->affected = (long)r->my->affected_rows(r->m);
+    MYSQL_RES *mr = r->my->store_result(r->m);
+    if (mr) {
+        res->rows = (long)r->my->num_rows(mr);
+        MYSQL_ROW row = r->my->fetch_row(mr);
         if (row && row[0]) {
-            r->first = atol(row[0]);
+            snprintf(res->first, sizeof(res->first), "%s", row[0]);
         }
-        r->my->free_result(res);
+        r->my->free_result(mr);
     }
-    return 0;
+    return MON_CHECK_OK;
 }
+
+static const dbw_dialect_t mysqlw_dialect = {
+    .levels = levels,
+    .nlevels = sizeof(levels) / sizeof(levels[0]),
+    .ident_max = 64,
+    .sql = mysqlw_sql,
+};
 
 static int check(mon_ctx_t *ctx)
 {
@@ -271,21 +184,16 @@ static int check(mon_ctx_t *ctx)
         printf("no database configured (parameters/database)");
         return MON_CHECK_ERROR;
     }
-    if (!table || !mysqlw_ident_ok(table)) {
-        printf("the monitor table name '%s' is not a plain SQL identifier", table ? table : "");
+    const dbw_step_t *steps;
+    int n = dbw_plan(&mysqlw_dialect, level, table, &steps);
+    if (n < 0) {
         return MON_CHECK_ERROR;
     }
     if (!engine || !engine[0]) {
         engine = "InnoDB";
     }
-    if (!mysqlw_ident_ok(engine)) {
+    if (!dbw_ident_ok(&mysqlw_dialect, engine)) {
         printf("the storage engine name '%s' is not a plain SQL identifier", engine);
-        return MON_CHECK_ERROR;
-    }
-    mysqlw_step_t steps[16];
-    int n = mysqlw_steps(level, steps, 16);
-    if (n < 0) {
-        printf("unknown monitor level %d (parameters/docreatedrop: 0, 1 or 3)", level);
         return MON_CHECK_ERROR;
     }
     my_api_t my;
@@ -312,29 +220,10 @@ static int check(mon_ctx_t *ctx)
         my.close(r.m);
         return MON_CHECK_ERROR;
     }
-    char tmp[80], sql[MYSQLW_SQL_MAX];
-    mysqlw_tmp_table(table, ctx->server, tmp, sizeof(tmp));
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    long value = (long)((ts.tv_sec % 1000000) * 1000 + ts.tv_nsec / 1000000) + 1;
-    int rc = MON_CHECK_OK;
-    bool exists = true;
-    for (int i = 0; i < n && rc == MON_CHECK_OK; i++) {
-        if ((steps[i] == ST_CREATE && exists) || (steps[i] == ST_INSERT && r.affected > 0)) {
-            continue;
-        }
-        if (mysqlw_sql(steps[i], table, tmp, engine, value, sql, sizeof(sql)) < 0 ||
-            my_run(&r, sql) < 0) {
-            rc = MON_CHECK_ERROR;
-            break;
-        }
-        if (steps[i] == ST_EXISTS) {
-            exists = r.first > 0;
-        } else if ((steps[i] == ST_READBACK || steps[i] == ST_READBACK_TMP) && r.rows != 1) {
-            printf("%s: %ld rows read back instead of 1", sql, r.rows);
-            rc = MON_CHECK_ERROR;
-        }
-    }
+    char tmp[80];
+    dbw_tmp_table(&mysqlw_dialect, table, ctx->server, tmp, sizeof(tmp));
+    dbw_sql_args_t a = {.table = table, .tmp = tmp, .opt = engine, .value = dbw_value_now()};
+    int rc = dbw_run(&mysqlw_dialect, steps, n, &a, my_run, &r);
     my.close(r.m);
     return rc;
 }

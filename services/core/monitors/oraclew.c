@@ -24,10 +24,12 @@
  *   1  create/drop         CREATE TABLE <table>_<server>, INSERT, read back,
  *                          DROP ... PURGE
  *
- * ORA-01033 / ORA-01089 / ORA-01090 (starting up or shutting down) are a
- * warning (caution), or an error with parameters/ignoreuse 1. An empty
- * password with SYSDBA uses operating-system authentication (OCI_CRED_EXT).
- * The password is read as plain text. emergency/infocollect is not done.
+ * The levels' steps and the loop that runs them are dbw's (dbw.h, shared with
+ * psqlw and mysqlw). ORA-01033 / ORA-01089 / ORA-01090 (starting up or
+ * shutting down) are a warning (caution), or an error with parameters/ignoreuse
+ * 1. An empty password with SYSDBA uses operating-system authentication
+ * (OCI_CRED_EXT). The password is read as plain text. emergency/infocollect is
+ * not done.
  */
 #include <dlfcn.h>
 #include <stdbool.h>
@@ -35,157 +37,65 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../mon.h"
-
-#define ORACLEW_SQL_MAX 512
+#include "dbw.h"
 
 enum { ORA_UPDATE = 0, ORA_CREATEDROP = 1, ORA_STATUS = 2, ORA_SELECT = 3 };
 
-typedef enum {
-    ST_STATUS, /* v$instance status (one text column) */
-    ST_EXISTS, /* user_tables count for the table */
-    ST_CREATE,
-    ST_UPDATE,
-    ST_INSERT,
-    ST_READBACK, /* a count that must be 1 */
-    ST_COMMIT,
-    ST_SELECT,
-    ST_DROP_IF,
-    ST_CREATE_TMP,
-    ST_INSERT_TMP,
-    ST_READBACK_TMP,
-    ST_DROP_TMP,
-} oraclew_step_t;
+static const dbw_step_t upd[] = {DBW_EXISTS, DBW_CREATE,   DBW_UPDATE,
+                                 DBW_INSERT, DBW_READBACK, DBW_COMMIT};
+static const dbw_step_t cd[] = {DBW_DROP_IF, DBW_CREATE_TMP, DBW_INSERT_TMP, DBW_READBACK_TMP,
+                                DBW_DROP_TMP};
+static const dbw_step_t sta[] = {DBW_STATUS};
+static const dbw_step_t sel[] = {DBW_SELECT};
+static const dbw_level_t levels[] = {
+    DBW_LEVEL(ORA_UPDATE, upd),
+    DBW_LEVEL(ORA_CREATEDROP, cd),
+    DBW_LEVEL(ORA_STATUS, sta),
+    DBW_LEVEL(ORA_SELECT, sel),
+};
 
-/* The steps of level into steps (room for max). Returns how many, or -1. */
-static int oraclew_steps(int level, oraclew_step_t *steps, int max)
+/* The SQL of step into out: Oracle's own statements (the read-backs count,
+ * tables are dropped with PURGE), the others standard. Returns 0, or -1 when
+ * it does not fit. */
+static int oraclew_sql(dbw_step_t step, const dbw_sql_args_t *a, char *out, size_t n)
 {
-    static const oraclew_step_t upd[] = {ST_EXISTS, ST_CREATE,   ST_UPDATE,
-                                         ST_INSERT, ST_READBACK, ST_COMMIT};
-    static const oraclew_step_t sel[] = {ST_SELECT};
-    static const oraclew_step_t sta[] = {ST_STATUS};
-    static const oraclew_step_t cd[] = {ST_DROP_IF, ST_CREATE_TMP, ST_INSERT_TMP, ST_READBACK_TMP,
-                                        ST_DROP_TMP};
-    const oraclew_step_t *s;
-    int n;
-    switch (level) {
-    case ORA_UPDATE:
-        s = upd;
-        n = (int)(sizeof(upd) / sizeof(upd[0]));
-        break;
-    case ORA_SELECT:
-        s = sel;
-        n = 1;
-        break;
-    case ORA_STATUS:
-        s = sta;
-        n = 1;
-        break;
-    case ORA_CREATEDROP:
-        s = cd;
-        n = (int)(sizeof(cd) / sizeof(cd[0]));
-        break;
-    default:
-        return -1;
-    }
-    if (n > max) {
-        return -1;
-    }
-    memcpy(steps, s, (size_t)n * sizeof(*s));
-    return n;
-}
-
-/* Plain identifier: letters, digits, '_', starting with a letter, <= 30. */
-static bool oraclew_ident_ok(const char *name)
-{
-    size_t n = strlen(name);
-    if (n == 0 || n > 30 ||
-        !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z'))) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_')) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* <table>_<server> reduced to identifier characters, at most 30. */
-static void oraclew_tmp_table(const char *table, const char *server, char *out, size_t n)
-{
-    size_t k = (size_t)snprintf(out, n, "%s_", table);
-    for (const char *p = server; *p && k + 1 < n && k < 30; p++) {
-        char c = *p;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        out[k++] = ok ? c : '_';
-    }
-    out[k < n ? k : n - 1] = '\0';
-}
-
-static int oraclew_sql(oraclew_step_t step, const char *table, const char *tmp, long value,
-                       char *out, size_t n)
-{
-    int r;
     switch (step) {
-    case ST_STATUS:
-        r = snprintf(out, n, "SELECT status FROM v$instance");
-        break;
-    case ST_EXISTS:
-        r = snprintf(out, n, "SELECT COUNT(*) FROM user_tables WHERE table_name = UPPER('%s')",
-                     table);
-        break;
-    case ST_CREATE:
-        r = snprintf(out, n, "CREATE TABLE %s (num NUMBER(10) NOT NULL PRIMARY KEY)", table);
-        break;
-    case ST_UPDATE:
-        r = snprintf(out, n, "UPDATE %s SET num = %ld WHERE ROWNUM = 1", table, value);
-        break;
-    case ST_INSERT:
-        r = snprintf(out, n, "INSERT INTO %s (num) VALUES (%ld)", table, value);
-        break;
-    case ST_READBACK:
-        r = snprintf(out, n, "SELECT COUNT(*) FROM %s WHERE num = %ld", table, value);
-        break;
-    case ST_COMMIT:
-        r = snprintf(out, n, "COMMIT");
-        break;
-    case ST_SELECT:
-        r = snprintf(out, n, "SELECT COUNT(*) FROM %s", table);
-        break;
-    case ST_DROP_IF:
-        r = snprintf(out, n,
-                     "BEGIN EXECUTE IMMEDIATE 'DROP TABLE %s PURGE'; "
-                     "EXCEPTION WHEN OTHERS THEN NULL; END;",
-                     tmp);
-        break;
-    case ST_CREATE_TMP:
-        r = snprintf(out, n, "CREATE TABLE %s (num NUMBER(10) NOT NULL PRIMARY KEY)", tmp);
-        break;
-    case ST_INSERT_TMP:
-        r = snprintf(out, n, "INSERT INTO %s (num) VALUES (%ld)", tmp, value);
-        break;
-    case ST_READBACK_TMP:
-        r = snprintf(out, n, "SELECT COUNT(*) FROM %s WHERE num = %ld", tmp, value);
-        break;
-    case ST_DROP_TMP:
-        r = snprintf(out, n, "DROP TABLE %s PURGE", tmp);
-        break;
+    case DBW_STATUS:
+        return dbw_sqlf(out, n, "SELECT status FROM v$instance");
+    case DBW_EXISTS:
+        return dbw_sqlf(out, n, "SELECT COUNT(*) FROM user_tables WHERE table_name = UPPER('%s')",
+                        a->table);
+    case DBW_CREATE:
+        return dbw_sqlf(out, n, "CREATE TABLE %s (num NUMBER(10) NOT NULL PRIMARY KEY)", a->table);
+    case DBW_UPDATE:
+        return dbw_sqlf(out, n, "UPDATE %s SET num = %ld WHERE ROWNUM = 1", a->table, a->value);
+    case DBW_READBACK:
+        return dbw_sqlf(out, n, "SELECT COUNT(*) FROM %s WHERE num = %ld", a->table, a->value);
+    case DBW_SELECT:
+        return dbw_sqlf(out, n, "SELECT COUNT(*) FROM %s", a->table);
+    case DBW_DROP_IF:
+        return dbw_sqlf(out, n,
+                        "BEGIN EXECUTE IMMEDIATE 'DROP TABLE %s PURGE'; "
+                        "EXCEPTION WHEN OTHERS THEN NULL; END;",
+                        a->tmp);
+    case DBW_CREATE_TMP:
+        return dbw_sqlf(out, n, "CREATE TABLE %s (num NUMBER(10) NOT NULL PRIMARY KEY)", a->tmp);
+    case DBW_READBACK_TMP:
+        return dbw_sqlf(out, n, "SELECT COUNT(*) FROM %s WHERE num = %ld", a->tmp, a->value);
+    case DBW_DROP_TMP:
+        return dbw_sqlf(out, n, "DROP TABLE %s PURGE", a->tmp);
     default:
-        return -1;
+        return dbw_sql_std(step, a, out, n);
     }
-    return r < 0 || (size_t)r >= n ? -1 : 0;
 }
 
 /* True for the steps whose statement is a query (one value is fetched). */
-static bool is_query(oraclew_step_t s)
+static bool is_query(dbw_step_t s)
 {
-    return s == ST_STATUS || s == ST_EXISTS || s == ST_READBACK || s == ST_SELECT ||
-           s == ST_READBACK_TMP;
+    return s == DBW_STATUS || s == DBW_EXISTS || s == DBW_READBACK || s == DBW_SELECT ||
+           s == DBW_READBACK_TMP;
 }
 
 /* ---- OCI, loaded at check time (values from Oracle's oci.h) ---- */
@@ -372,6 +282,40 @@ static int failed(mon_ctx_t *ctx, oci_t *c, const char *what)
     return MON_CHECK_ERROR;
 }
 
+typedef struct {
+    mon_ctx_t *ctx;
+    oci_t *c;
+} ora_run_t;
+
+/* dbw_exec_fn: executes sql (a query's first column into res->first); a
+ * failure, or an instance that is not open, is printed and judged. */
+static int ora_run(void *arg, dbw_step_t step, const char *sql, dbw_result_t *res)
+{
+    ora_run_t *r = arg;
+    bool q = is_query(step);
+    ub4 rows = 0;
+    sword rc = oci_exec(r->c, sql, q, res->first, sizeof(res->first), q ? NULL : &rows);
+    if (!ok(rc) && !(q && rc == OCI_NO_DATA)) {
+        return failed(r->ctx, r->c, sql);
+    }
+    res->affected = (long)rows;
+    if (step == DBW_STATUS && strcmp(res->first, "OPEN") != 0) {
+        printf("the instance is not open (v$instance status %s)",
+               res->first[0] ? res->first : "unknown");
+        return mon_param_int(r->ctx, "parameters/ignoreuse", 0) ? MON_CHECK_ERROR : MON_CHECK_WARN;
+    }
+    return MON_CHECK_OK;
+}
+
+static const dbw_dialect_t oraclew_dialect = {
+    .levels = levels,
+    .nlevels = sizeof(levels) / sizeof(levels[0]),
+    .ident_max = 30,
+    .ident_letter_first = true,
+    .readback_counts = true,
+    .sql = oraclew_sql,
+};
+
 static int check(mon_ctx_t *ctx)
 {
     const char *lib = mon_param(ctx, "parameters/libraryfullpath");
@@ -382,14 +326,9 @@ static int check(mon_ctx_t *ctx)
     const char *table = mon_param(ctx, "parameters/table");
     int method = (int)mon_param_int(ctx, "parameters/monmethod", 0);
     int level = (int)mon_param_int(ctx, "parameters/docreatedrop", ORA_UPDATE);
-    oraclew_step_t steps[16];
-    int n = oraclew_steps(level, steps, 16);
+    const dbw_step_t *steps;
+    int n = dbw_plan(&oraclew_dialect, level, table, &steps);
     if (n < 0) {
-        printf("unknown monitor level %d (parameters/docreatedrop: 0 to 3)", level);
-        return MON_CHECK_ERROR;
-    }
-    if (level != ORA_STATUS && (!table || !oraclew_ident_ok(table))) {
-        printf("the monitor table name '%s' is not a plain SQL identifier", table ? table : "");
         return MON_CHECK_ERROR;
     }
     if (!cs) {
@@ -438,39 +377,11 @@ static int check(mon_ctx_t *ctx)
         return r;
     }
     o.attr_set(c.svc, OCI_HTYPE_SVCCTX, c.ses, 0, OCI_ATTR_SESSION, c.err);
-    char tmp[64], sql[ORACLEW_SQL_MAX], val[64];
-    oraclew_tmp_table(table ? table : "t", ctx->server, tmp, sizeof(tmp));
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    long value = (long)((ts.tv_sec % 1000000) * 1000 + ts.tv_nsec / 1000000) + 1;
-    int verdict = MON_CHECK_OK;
-    bool exists = true;
-    ub4 rows = 0;
-    for (int i = 0; i < n && verdict == MON_CHECK_OK; i++) {
-        if ((steps[i] == ST_CREATE && exists) || (steps[i] == ST_INSERT && rows > 0)) {
-            continue;
-        }
-        if (oraclew_sql(steps[i], table ? table : "", tmp, value, sql, sizeof(sql)) < 0) {
-            printf("cannot build the statement");
-            verdict = MON_CHECK_ERROR;
-            break;
-        }
-        val[0] = '\0';
-        bool q = is_query(steps[i]);
-        rc = oci_exec(&c, sql, q, val, sizeof(val), q ? NULL : &rows);
-        if (!ok(rc) && !(q && rc == OCI_NO_DATA)) {
-            verdict = failed(ctx, &c, sql);
-        } else if (steps[i] == ST_STATUS && strcmp(val, "OPEN") != 0) {
-            printf("the instance is not open (v$instance status %s)", val[0] ? val : "unknown");
-            verdict =
-                mon_param_int(ctx, "parameters/ignoreuse", 0) ? MON_CHECK_ERROR : MON_CHECK_WARN;
-        } else if (steps[i] == ST_EXISTS) {
-            exists = atol(val) > 0;
-        } else if ((steps[i] == ST_READBACK || steps[i] == ST_READBACK_TMP) && atol(val) != 1) {
-            printf("%s: %s rows read back instead of 1", sql, val[0] ? val : "0");
-            verdict = MON_CHECK_ERROR;
-        }
-    }
+    char tmp[64];
+    dbw_tmp_table(&oraclew_dialect, table ? table : "t", ctx->server, tmp, sizeof(tmp));
+    dbw_sql_args_t a = {.table = table ? table : "", .tmp = tmp, .value = dbw_value_now()};
+    ora_run_t r = {.ctx = ctx, .c = &c};
+    int verdict = dbw_run(&oraclew_dialect, steps, n, &a, ora_run, &r);
     oci_close(&c, true, true);
     return verdict;
 }

@@ -11,7 +11,9 @@
  *   1  create/drop   CREATE TABLE <table>_<server>, INSERT, read back, DROP
  *                    (the server's name keeps the servers' monitors apart)
  *
- * libpq is not linked: the check (in its own child process) dlopen()s
+ * The levels' steps, the identifier rules and the loop that runs the steps are
+ * dbw's (dbw.h, shared with mysqlw and oraclew); this file has the SQL and
+ * libpq. libpq is not linked: the check (in its own child process) dlopen()s
  * parameters/libraryfullpath, or Debian's libpq.so.5, so the core runs on a
  * host without the PostgreSQL client and only a psqlw check needs it. The
  * session's application_name is clusterpro-psqlw-<monitor> (for the DBA). The
@@ -23,153 +25,47 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../mon.h"
+#include "dbw.h"
 
 #define PSQLW_LIB_DEFAULT "libpq.so.5"
-#define PSQLW_SQL_MAX 512
 
 /* The monitor levels (parameters/docreatedrop). */
 enum { PSQLW_UPDATE = 0, PSQLW_CREATEDROP = 1, PSQLW_SELECT = 3 };
 
-/* The steps of one check; the SQL of each comes from psqlw_sql(). */
-typedef enum {
-    ST_BEGIN,
-    ST_EXISTS,   /* is the table there? (one row: t or f) */
-    ST_CREATE,   /* the monitor table (level update: only when missing) */
-    ST_LOCK,     /* serialise the servers' monitors on the table */
-    ST_UPDATE,   /* set the row to the new value (affected rows counted) */
-    ST_INSERT,   /* when the update found no row */
-    ST_READBACK, /* the new value must be read back: exactly one row */
-    ST_COMMIT,
-    ST_SELECT,  /* level select: a plain read */
-    ST_DROP_IF, /* level create/drop: a table left by a killed check */
-    ST_CREATE_TMP,
-    ST_INSERT_TMP,
-    ST_READBACK_TMP,
-    ST_DROP_TMP,
-} psqlw_step_t;
+static const dbw_step_t upd[] = {DBW_EXISTS, DBW_CREATE, DBW_BEGIN,    DBW_LOCK,
+                                 DBW_UPDATE, DBW_INSERT, DBW_READBACK, DBW_COMMIT};
+static const dbw_step_t sel[] = {DBW_SELECT};
+static const dbw_step_t cd[] = {DBW_DROP_IF, DBW_CREATE_TMP, DBW_INSERT_TMP, DBW_READBACK_TMP,
+                                DBW_DROP_TMP};
+static const dbw_level_t levels[] = {
+    DBW_LEVEL(PSQLW_UPDATE, upd),
+    DBW_LEVEL(PSQLW_CREATEDROP, cd),
+    DBW_LEVEL(PSQLW_SELECT, sel),
+};
 
-/* The steps of level, in order, into steps (room for max). Returns how many,
- * or -1 for an unknown level. */
-static int psqlw_steps(int level, psqlw_step_t *steps, int max)
+/* The SQL of step (a's names already checked) into out: PostgreSQL's own
+ * statements, the others standard. Returns 0, or -1 when it does not fit. */
+static int psqlw_sql(dbw_step_t step, const dbw_sql_args_t *a, char *out, size_t n)
 {
-    static const psqlw_step_t upd[] = {ST_EXISTS, ST_CREATE, ST_BEGIN,    ST_LOCK,
-                                       ST_UPDATE, ST_INSERT, ST_READBACK, ST_COMMIT};
-    static const psqlw_step_t sel[] = {ST_SELECT};
-    static const psqlw_step_t cd[] = {ST_DROP_IF, ST_CREATE_TMP, ST_INSERT_TMP, ST_READBACK_TMP,
-                                      ST_DROP_TMP};
-    const psqlw_step_t *s;
-    int n;
-    switch (level) {
-    case PSQLW_UPDATE:
-        s = upd;
-        n = (int)(sizeof(upd) / sizeof(upd[0]));
-        break;
-    case PSQLW_SELECT:
-        s = sel;
-        n = 1;
-        break;
-    case PSQLW_CREATEDROP:
-        s = cd;
-        n = (int)(sizeof(cd) / sizeof(cd[0]));
-        break;
-    default:
-        return -1;
-    }
-    if (n > max) {
-        return -1;
-    }
-    memcpy(steps, s, (size_t)n * sizeof(*s));
-    return n;
-}
-
-/* True when name can be used as an unquoted SQL identifier (letters, digits,
- * '_', not starting with a digit, at most 63 characters). */
-static bool psqlw_ident_ok(const char *name)
-{
-    size_t n = strlen(name);
-    if (n == 0 || n > 63 || (name[0] >= '0' && name[0] <= '9')) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_')) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* The name of the level create/drop table: <table>_<server>, the server's name
- * reduced to identifier characters, cut to 63 characters. */
-static void psqlw_tmp_table(const char *table, const char *server, char *out, size_t n)
-{
-    size_t k = (size_t)snprintf(out, n, "%s_", table);
-    for (const char *p = server; *p && k + 1 < n && k < 63; p++) {
-        char c = *p;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        out[k++] = ok ? c : '_';
-    }
-    out[k < n ? k : n - 1] = '\0';
-}
-
-/* The SQL of step for table (already checked by psqlw_ident_ok), tmp (the
- * create/drop table) and value into out. Returns 0, or -1 when it does not fit. */
-static int psqlw_sql(psqlw_step_t step, const char *table, const char *tmp, long value, char *out,
-                     size_t n)
-{
-    int r;
     switch (step) {
-    case ST_BEGIN:
-        r = snprintf(out, n, "BEGIN");
-        break;
-    case ST_EXISTS:
-        r = snprintf(out, n, "SELECT to_regclass('%s') IS NOT NULL", table);
-        break;
-    case ST_CREATE:
-        r = snprintf(out, n, "CREATE TABLE IF NOT EXISTS %s (num integer NOT NULL PRIMARY KEY)",
-                     table);
-        break;
-    case ST_LOCK:
-        r = snprintf(out, n, "LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE", table);
-        break;
-    case ST_UPDATE:
-        r = snprintf(out, n, "UPDATE %s SET num = %ld", table, value);
-        break;
-    case ST_INSERT:
-        r = snprintf(out, n, "INSERT INTO %s (num) VALUES (%ld)", table, value);
-        break;
-    case ST_READBACK:
-        r = snprintf(out, n, "SELECT num FROM %s WHERE num = %ld", table, value);
-        break;
-    case ST_COMMIT:
-        r = snprintf(out, n, "COMMIT");
-        break;
-    case ST_SELECT:
-        r = snprintf(out, n, "SELECT count(*) FROM %s", table);
-        break;
-    case ST_DROP_IF:
-        r = snprintf(out, n, "DROP TABLE IF EXISTS %s", tmp);
-        break;
-    case ST_CREATE_TMP:
-        r = snprintf(out, n, "CREATE TABLE %s (num integer NOT NULL PRIMARY KEY)", tmp);
-        break;
-    case ST_INSERT_TMP:
-        r = snprintf(out, n, "INSERT INTO %s (num) VALUES (%ld)", tmp, value);
-        break;
-    case ST_READBACK_TMP:
-        r = snprintf(out, n, "SELECT num FROM %s WHERE num = %ld", tmp, value);
-        break;
-    case ST_DROP_TMP:
-        r = snprintf(out, n, "DROP TABLE %s", tmp);
-        break;
+    case DBW_EXISTS:
+        return dbw_sqlf(out, n, "SELECT to_regclass('%s') IS NOT NULL", a->table);
+    case DBW_CREATE:
+        return dbw_sqlf(out, n, "CREATE TABLE IF NOT EXISTS %s (num integer NOT NULL PRIMARY KEY)",
+                        a->table);
+    case DBW_LOCK:
+        return dbw_sqlf(out, n, "LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE", a->table);
+    case DBW_UPDATE:
+        return dbw_sqlf(out, n, "UPDATE %s SET num = %ld", a->table, a->value);
+    case DBW_SELECT:
+        return dbw_sqlf(out, n, "SELECT count(*) FROM %s", a->table);
+    case DBW_CREATE_TMP:
+        return dbw_sqlf(out, n, "CREATE TABLE %s (num integer NOT NULL PRIMARY KEY)", a->tmp);
     default:
-        return -1;
+        return dbw_sql_std(step, a, out, n);
     }
-    return r < 0 || (size_t)r >= n ? -1 : 0;
 }
 
 /* ---- libpq, loaded at check time ---- */
@@ -238,34 +134,39 @@ static const char *one_line(const char *msg, char *buf, size_t n)
 typedef struct {
     pq_api_t *pq;
     PGconn *conn;
-    int tuples;     /* rows returned by the last statement */
-    long affected;  /* rows changed by the last statement */
-    char first[64]; /* first column of the first row */
 } pq_run_t;
 
-/* Executes sql; on failure prints what failed and returns -1. */
-static int pq_run(pq_run_t *r, const char *sql)
+/* dbw_exec_fn: executes sql; on failure prints what failed. */
+static int pq_run(void *arg, dbw_step_t step, const char *sql, dbw_result_t *res)
 {
-    PGresult *res = r->pq->exec(r->conn, sql);
+    pq_run_t *r = arg;
+    PGresult *pr = r->pq->exec(r->conn, sql);
     char line[256];
-    if (!res) {
+    (void)step;
+    if (!pr) {
         printf("%s: %s", sql, one_line(r->pq->errorMessage(r->conn), line, sizeof(line)));
-        return -1;
+        return MON_CHECK_ERROR;
     }
-    int st = r->pq->resultStatus(res);
+    int st = r->pq->resultStatus(pr);
     if (st != PQ_RES_COMMAND_OK && st != PQ_RES_TUPLES_OK) {
-        printf("%s: %s", sql, one_line(r->pq->resultErrorMessage(res), line, sizeof(line)));
-        r->pq->clear(res);
-        return -1;
+        printf("%s: %s", sql, one_line(r->pq->resultErrorMessage(pr), line, sizeof(line)));
+        r->pq->clear(pr);
+        return MON_CHECK_ERROR;
     }
-    r->tuples = st == PQ_RES_TUPLES_OK ? r->pq->ntuples(res) : 0;
-    const char *ct = r->pq->cmdTuples(res);
-    r->affected = ct && *ct ? atol(ct) : 0;
-    snprintf(r->first, sizeof(r->first), "%s", r->tuples > 0 ? r->pq->getvalue(res, 0, 0) : "");
-    r->pq->clear(res);
-    return 0;
+    res->rows = st == PQ_RES_TUPLES_OK ? r->pq->ntuples(pr) : 0;
+    const char *ct = r->pq->cmdTuples(pr);
+    res->affected = ct && *ct ? atol(ct) : 0;
+    snprintf(res->first, sizeof(res->first), "%s", res->rows > 0 ? r->pq->getvalue(pr, 0, 0) : "");
+    r->pq->clear(pr);
+    return MON_CHECK_OK;
 }
 
+static const dbw_dialect_t psqlw_dialect = {
+    .levels = levels,
+    .nlevels = sizeof(levels) / sizeof(levels[0]),
+    .ident_max = 63,
+    .sql = psqlw_sql,
+};
 static int check(mon_ctx_t *ctx)
 {
     const char *lib = mon_param(ctx, "parameters/libraryfullpath");
@@ -280,14 +181,9 @@ static int check(mon_ctx_t *ctx)
         printf("no database configured (parameters/database)");
         return MON_CHECK_ERROR;
     }
-    if (!table || !psqlw_ident_ok(table)) {
-        printf("the monitor table name '%s' is not a plain SQL identifier", table ? table : "");
-        return MON_CHECK_ERROR;
-    }
-    psqlw_step_t steps[16];
-    int n = psqlw_steps(level, steps, 16);
+    const dbw_step_t *steps;
+    int n = dbw_plan(&psqlw_dialect, level, table, &steps);
     if (n < 0) {
-        printf("unknown monitor level %d (parameters/docreatedrop: 0, 1 or 3)", level);
         return MON_CHECK_ERROR;
     }
     pq_api_t pq;
@@ -322,28 +218,10 @@ static int check(mon_ctx_t *ctx)
         }
         return MON_CHECK_ERROR;
     }
-    char tmp[64], sql[PSQLW_SQL_MAX];
-    psqlw_tmp_table(table, ctx->server, tmp, sizeof(tmp));
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    long value = (long)((ts.tv_sec % 1000000) * 1000 + ts.tv_nsec / 1000000) + 1;
-    int rc = MON_CHECK_OK;
-    bool exists = true;
-    for (int i = 0; i < n && rc == MON_CHECK_OK; i++) {
-        if ((steps[i] == ST_CREATE && exists) || (steps[i] == ST_INSERT && r.affected > 0)) {
-            continue;
-        }
-        if (psqlw_sql(steps[i], table, tmp, value, sql, sizeof(sql)) < 0 || pq_run(&r, sql) < 0) {
-            rc = MON_CHECK_ERROR;
-            break;
-        }
-        if (steps[i] == ST_EXISTS) {
-            exists = strcmp(r.first, "t") == 0;
-        } else if ((steps[i] == ST_READBACK || steps[i] == ST_READBACK_TMP) && r.tuples != 1) {
-            printf("%s: %d rows read back instead of 1", sql, r.tuples);
-            rc = MON_CHECK_ERROR;
-        }
-    }
+    char tmp[64];
+    dbw_tmp_table(&psqlw_dialect, table, ctx->server, tmp, sizeof(tmp));
+    dbw_sql_args_t a = {.table = table, .tmp = tmp, .value = dbw_value_now()};
+    int rc = dbw_run(&psqlw_dialect, steps, n, &a, pq_run, &r);
     pq.finish(r.conn);
     return rc;
 }
