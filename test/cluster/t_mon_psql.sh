@@ -11,6 +11,7 @@
 # exec1 once (rm 13, counter 1); starting the database again brings every
 # monitor back to Normal (rm 26) and psqlw1's recovery counter back to 0.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_mon.sh"
 
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/postgres" ] || ! id postgres >/dev/null 2>&1; then
@@ -26,57 +27,6 @@ INTERVAL=2 TIMEOUT=5 RETRY=1 # as in mon-psqlw.conf
 BOUND=$((INTERVAL * (RETRY + 1) + TIMEOUT))
 MONS="psqlw1 psqlwcd psqlwsel"
 
-# mon_state SERVER MONITOR: the monitor's status on SERVER, as SERVER's clpstat shows it.
-mon_state() {
-    on "$1" clpstat -o json | python3 -c '
-import json, sys
-for m in json.load(sys.stdin)["monitors"]:
-    if m["name"] == sys.argv[1]:
-        print(next((s["status"] for s in m["servers"] if s["name"] == sys.argv[2]), "?"))' \
-        "$2" "$1"
-}
-# all_are STATUS: every monitor of MONS has STATUS on srv1 and srv2.
-all_are() {
-    local s m st
-    for s in srv1 srv2; do
-        for m in $MONS; do
-            st=$(mon_state "$s" "$m")
-            [ "$st" = "$1" ] || { echo "$m on $s is $st"; return 1; }
-        done
-    done
-}
-# alerts SERVER MODULE ID: the texts of the alerts MODULE ID that SERVER raised (its alert
-# log also holds the other servers' alerts).
-alerts() {
-    awk -F'\t' -v o="$1" -v m="$2" -v id="$3" '$1 == o && $4 == m && $5 == id { print $10 }' \
-        "$CLPBED_DIR/$1/root/alert/alert.log" 2>/dev/null || true
-}
-# detected T0_US: seconds from T0_US (wall clock, now_us) to the last of the
-# first rm 9 that each monitor of MONS raised on each server after T0_US, from
-# the alert logs' own time stamps; fails when one is missing.
-detected() {
-    local s
-    for s in srv1 srv2; do
-        awk -F'\t' -v o="$s" '$1 == o' "$CLPBED_DIR/$s/root/alert/alert.log"
-    done | awk -F'\t' -v t0="$(($1 / 1000))" -v mons="$MONS" '
-        BEGIN { n = split(mons, m, " ") }
-        $4 == "rm" && $5 == 9 && $3 >= t0 {
-            split($10, w, " "); name = w[6]; sub(/\.$/, "", name); k = $1 " " name
-            if (!(k in first)) first[k] = $3
-        }
-        END {
-            worst = 0
-            for (i = 1; i <= n; i++) for (s = 1; s <= 2; s++) {
-                k = "srv" s " " m[i]
-                if (!(k in first)) { print "no rm 9 of " m[i] " on srv" s; exit 1 }
-                if (first[k] - t0 > worst) worst = first[k] - t0
-            }
-            printf "%.2f\n", worst / 1000
-        }'
-}
-restart_count() {
-    on srv1 clpmonctrl -v -m psqlw1 | awk -F: '/Reactivation Count/ { split($2, a, "/"); print a[1] + 0 }'
-}
 psql_gw() {
     on gw runuser -u postgres -- "$PGBIN/psql" -h "$PG/sock" -U postgres -X -q -At "$@"
 }
@@ -128,7 +78,8 @@ wait_for $((INTERVAL * 3)) row_changed
     fail "the create/drop level left its table behind"
 [ -z "$(alerts srv1 rm 9)$(alerts srv2 rm 9)" ] ||
     fail "a monitor reported an error while the database ran: $(alerts srv1 rm 9) $(alerts srv2 rm 9)"
-[ "$(restart_count)" = 0 ] || fail "psqlw1's reactivation count is $(restart_count) before any error"
+[ "$(restart_count psqlw1)" = 0 ] ||
+    fail "psqlw1's reactivation count is $(restart_count psqlw1) before any error"
 
 # --- a hung database: a monitor timeout ------------------------------------------------
 # pg_pids: the postmaster (from its pid file) and its children.
@@ -151,7 +102,7 @@ awk -v e="$elapsed" -v b="$((INTERVAL + TIMEOUT))" 'BEGIN { exit !(e <= b + 0.5)
 alerts srv1 rm 9 | grep -qx 'Detected an error in monitoring psqlw1\. (99 : timeout)' ||
     fail "no rm 9 with the timeout code for psqlw1: $(alerts srv1 rm 9)"
 [ -z "$(alerts srv1 rm 13)" ] || fail "a timeout reactivated exec1: $(alerts srv1 rm 13)"
-[ "$(restart_count)" = 0 ] || fail "a timeout counted a reactivation"
+[ "$(restart_count psqlw1)" = 0 ] || fail "a timeout counted a reactivation"
 # shellcheck disable=SC2046
 kill -CONT $(pg_pids)
 wait_for 30 all_are Normal
@@ -162,36 +113,7 @@ for s in srv1 srv2; do
 done
 
 # --- stop the database: Error within the bound ---------------------------------------------
-log "stopping PostgreSQL"
-pg_stop
-t0=$(now_us)
-wait_for $((BOUND + 5)) all_are Error
-elapsed=$(detected "$t0")
-log "FIGURE: database stopped -> every psqlw in error on both servers in ${elapsed} s, by rm 9's time stamps" \
-    "(bound interval ${INTERVAL} x (retry ${RETRY} + 1) + timeout ${TIMEOUT} = ${BOUND} s)"
-awk -v e="$elapsed" -v b="$BOUND" 'BEGIN { exit !(e <= b) }' ||
-    fail "detection took ${elapsed} s, more than ${BOUND} s"
-alerts srv1 rm 9 | grep -q '^Detected an error in monitoring psqlw1\. (2 : cannot connect' ||
-    fail "no rm 9 naming the refused connection for psqlw1 on srv1: $(alerts srv1 rm 9)"
-count_is() { [ "$(restart_count)" = "$1" ]; }
-wait_for 30 count_is 1
-alerts srv1 rm 13 | grep -q 'exec1 .*psqlw1' || fail "no rm 13 (exec1 reactivated by psqlw1)"
+db_stopped PostgreSQL psqlw psqlw1 pg_stop
 
 # --- start it again: Normal, rm 26, counters back to 0 --------------------------------------
-log "starting PostgreSQL again"
-pg_start
-t2=$(now_us)
-wait_for 30 all_are Normal
-t3=$(now_us)
-log "FIGURE: database started -> every psqlw Normal in" \
-    "$(awk -v a="$t2" -v b="$t3" 'BEGIN { printf "%.2f", (b - a) / 1e6 }') s"
-for m in $MONS; do
-    for s in srv1 srv2; do
-        [ "$(alerts "$s" rm 26 | grep -cx "$m status changed from error to normal\.")" = 2 ] ||
-            fail "not 2 rm 26 (after the freeze and after the stop) for $m on $s"
-    done
-done
-wait_for 120 count_is 0
-t4=$(now_us)
-log "FIGURE: psqlw1's reactivation count back to 0" \
-    "$(awk -v a="$t3" -v b="$t4" 'BEGIN { printf "%.1f", (b - a) / 1e6 }') s after it was Normal"
+db_started PostgreSQL psqlw psqlw1 pg_start 2
