@@ -141,18 +141,23 @@ static void test_tmp_table(void **state)
 {
     (void)state;
     char out[64];
-    dbw_tmp_table(&rows_dialect, "t", "s-1.x", out, sizeof(out));
-    assert_string_equal(out, "t_s_1_x");
-    /* the server's name is cut at ident_max (8) */
+    dbw_tmp_table(&rows_dialect, "t", "s-1", out, sizeof(out));
+    assert_string_equal(out, "t_s_1");
+    /* the server's part is at most half of ident_max (8): "_" and 3 more */
     dbw_tmp_table(&rows_dialect, "t", "server1234", out, sizeof(out));
-    assert_string_equal(out, "t_server");
-    /* and at the buffer */
-    char small[5];
+    assert_string_equal(out, "t_ser");
+    /* and cut at the buffer */
+    char small[4];
     dbw_tmp_table(&rows_dialect, "t", "server1234", small, sizeof(small));
-    assert_string_equal(small, "t_se");
-    /* a table name that fills it already gets nothing of the server's */
+    assert_string_equal(small, "t_s");
+    /* a long table name is cut to make room: never longer than ident_max */
     dbw_tmp_table(&rows_dialect, "abcdefg", "srv", out, sizeof(out));
-    assert_string_equal(out, "abcdefg_");
+    assert_string_equal(out, "abcd_srv");
+    dbw_tmp_table(&rows_dialect, "abcdefgh", "srv", out, sizeof(out));
+    assert_string_equal(out, "abcd_srv");
+    /* never the monitor table itself, even when its name ends in the suffix */
+    dbw_tmp_table(&rows_dialect, "abcd_srv", "srv", out, sizeof(out));
+    assert_string_equal(out, "abcd_srx");
     dbw_tmp_table(&rows_dialect, "t", "", out, sizeof(out));
     assert_string_equal(out, "t_");
 }

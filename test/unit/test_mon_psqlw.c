@@ -70,7 +70,14 @@ static void test_names(void **state)
     dbw_tmp_table(&psqlw_dialect, "t",
                   "a234567890123456789012345678901234567890123456789012345678901234567", out,
                   sizeof(out));
+    assert_int_equal(strlen(out), 32); /* "t", "_" and 30 of the server's: half of 63 */
+    /* a table name of the maximum length: cut, so that the whole stays in 63
+     * characters and is not the monitor table (level 1 drops it) */
+    const char *longest = "a23456789012345678901234567890123456789012345678901234567890123";
+    dbw_tmp_table(&psqlw_dialect, longest, "srv1", out, sizeof(out));
     assert_int_equal(strlen(out), 63);
+    assert_string_not_equal(out, longest);
+    assert_string_equal(out + 58, "_srv1");
 }
 
 int main(void)

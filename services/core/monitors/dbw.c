@@ -58,11 +58,28 @@ bool dbw_ident_ok(const dbw_dialect_t *d, const char *name)
 void dbw_tmp_table(const dbw_dialect_t *d, const char *table, const char *server, char *out,
                    size_t n)
 {
-    size_t k = (size_t)snprintf(out, n, "%s_", table);
-    for (const char *p = server; *p && k + 1 < n && k < d->ident_max; p++) {
-        out[k++] = is_letter(*p) || is_digit(*p) ? *p : '_';
+    /* "_<server>", at most half the identifier; the table's name cut to make
+     * room for it: the result never exceeds ident_max and is never the
+     * monitor table itself (create/drop drops it). */
+    char sfx[40];
+    size_t s = 0, smax = d->ident_max / 2;
+    if (smax > sizeof(sfx) - 1) {
+        smax = sizeof(sfx) - 1;
     }
-    out[k < n ? k : n - 1] = '\0';
+    sfx[s++] = '_';
+    for (const char *p = server; *p && s < smax; p++) {
+        sfx[s++] = is_letter(*p) || is_digit(*p) ? *p : '_';
+    }
+    sfx[s] = '\0';
+    size_t t = strlen(table), room = d->ident_max > s ? d->ident_max - s : 0;
+    if (t > room) {
+        t = room;
+    }
+    snprintf(out, n, "%.*s%s", (int)t, table, sfx);
+    size_t k = strlen(out);
+    if (k > 0 && strcmp(out, table) == 0) {
+        out[k - 1] = out[k - 1] == 'x' ? 'y' : 'x';
+    }
 }
 
 bool dbw_truthy(const char *value)

@@ -108,8 +108,9 @@ int dbw_steps(const dbw_dialect_t *d, int level, const dbw_step_t **steps);
 bool dbw_ident_ok(const dbw_dialect_t *d, const char *name);
 
 /* The name of the create/drop table into out (room for n): <table>_<server>,
- * the server's name reduced to letters and digits ('_' for the others), not
- * lengthened past d->ident_max characters. */
+ * the server's name reduced to letters and digits ('_' for the others) and to
+ * half of d->ident_max, the table's name cut so that the whole fits in
+ * d->ident_max characters; never the table's own name. */
 void dbw_tmp_table(const dbw_dialect_t *d, const char *table, const char *server, char *out,
                    size_t n);
 
