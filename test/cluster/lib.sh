@@ -195,6 +195,26 @@ wait_for() {
     done
 }
 
+# held_again PRED SERVER...: the dual-activation checkers' confirmation. The
+# SERVERs were sampled one after another, in this order, and PRED SERVER (a
+# command) succeeded for each: the thing (an address, a mount) looked held on
+# every one. But the samples were taken at different moments, so a move
+# (removed from the first server, then added on the second) seen between them
+# looks the same. Sample again in the reverse order: true when PRED still
+# succeeds for each. Then every server held it at both of its samples, so
+# throughout the time between them, and the second pass's samples nest inside
+# the first's: at the moment of the last server's first sample, all held it at
+# once. (Assumes nothing was given up and taken back between two samples of a
+# server, a fraction of a second.)
+held_again() {
+    local pred=$1 i
+    shift
+    local servers=("$@")
+    for ((i = ${#servers[@]} - 1; i >= 0; i--)); do
+        "$pred" "${servers[$i]}" || return 1
+    done
+}
+
 now_us() {
     local t=${EPOCHREALTIME/[.,]/}
     echo "${t#0}"

@@ -100,6 +100,12 @@ alert_time() {
 # background; records a violation when IP is configured on two servers at once
 # (or MOUNTPOINT is mounted on two). checker_stop fails the test if it saw one.
 
+checker_has_ip() {
+    on "$1" ip -o addr show 2>/dev/null | grep -q " $CHECK_IP/"
+}
+checker_has_mnt() {
+    on "$1" cat /proc/self/mounts 2>/dev/null | awk -v m="$CHECK_MNT" '$2 == m { f = 1 } END { exit !f }'
+}
 checker_start() {
     CHECK_IP=$1
     CHECK_MNT=${2:-}
@@ -116,18 +122,21 @@ checker_start() {
             ip_on=""
             mnt_on=""
             for s in $servers; do
-                if on "$s" ip -o addr show 2>/dev/null | grep -q " $CHECK_IP/"; then
+                if checker_has_ip "$s"; then
                     ip_on="$ip_on $s"
                 fi
-                if [ -n "$CHECK_MNT" ] && on "$s" cat /proc/self/mounts 2>/dev/null |
-                    awk -v m="$CHECK_MNT" '$2 == m { f = 1 } END { exit !f }'; then
+                if [ -n "$CHECK_MNT" ] && checker_has_mnt "$s"; then
                     mnt_on="$mnt_on $s"
                 fi
             done
             n=$(echo $ip_on | wc -w)
-            [ "$n" -le 1 ] || echo "$(date +%T.%3N) $CHECK_IP on$ip_on" >>"$CHECK_LOG"
+            # shellcheck disable=SC2086
+            [ "$n" -le 1 ] || ! held_again checker_has_ip $ip_on ||
+                echo "$(date +%T.%3N) $CHECK_IP on$ip_on" >>"$CHECK_LOG"
             n=$(echo $mnt_on | wc -w)
-            [ "$n" -le 1 ] || echo "$(date +%T.%3N) $CHECK_MNT mounted on$mnt_on" >>"$CHECK_LOG"
+            # shellcheck disable=SC2086
+            [ "$n" -le 1 ] || ! held_again checker_has_mnt $mnt_on ||
+                echo "$(date +%T.%3N) $CHECK_MNT mounted on$mnt_on" >>"$CHECK_LOG"
             echo sample >"$TEST_TMP/checker.alive"
             sleep 0.1
         done

@@ -45,6 +45,12 @@ netns_of() {
 # mount namespace), does a process whose command line matches PROCESS_PATTERN
 # run in its network namespace. A sample where any of them holds on two
 # servers is a violation.
+rsc_has_ip() { # SERVER (inside rsc_checker_start: pfx set)
+    ip -n "$pfx-$1" -br addr 2>/dev/null | grep -qE "[[:space:]]$CHECK_IP/"
+}
+rsc_has_mnt() {
+    nsenter --mount="$CLPBED_DIR/ns/$1.mnt" findmnt -rn "$CHECK_MNT" >/dev/null 2>&1
+}
 rsc_checker_start() {
     CHECK_IP=$1 CHECK_MNT=${2:-} CHECK_PROC=${3:-}
     CHECK_T0=$(now_us)
@@ -66,12 +72,10 @@ rsc_checker_start() {
         while kill -0 "$parent" 2>/dev/null && [ -d "$TEST_TMP" ]; do
             ip_on="" mnt_on="" proc_on=""
             for s in $servers; do
-                if [ -n "$CHECK_IP" ] && ip -n "$pfx-$s" -br addr 2>/dev/null |
-                    grep -qE "[[:space:]]$CHECK_IP/"; then
+                if [ -n "$CHECK_IP" ] && rsc_has_ip "$s"; then
                     ip_on="$ip_on $s"
                 fi
-                if [ -n "$CHECK_MNT" ] && nsenter --mount="$CLPBED_DIR/ns/$s.mnt" \
-                    findmnt -rn "$CHECK_MNT" >/dev/null 2>&1; then
+                if [ -n "$CHECK_MNT" ] && rsc_has_mnt "$s"; then
                     mnt_on="$mnt_on $s"
                 fi
             done
@@ -87,8 +91,9 @@ rsc_checker_start() {
             fi
             # shellcheck disable=SC2086
             {
-                [ $(echo $ip_on | wc -w) -le 1 ] || echo "$(date +%T.%3N) $CHECK_IP on$ip_on"
-                [ $(echo $mnt_on | wc -w) -le 1 ] ||
+                [ $(echo $ip_on | wc -w) -le 1 ] || ! held_again rsc_has_ip $ip_on ||
+                    echo "$(date +%T.%3N) $CHECK_IP on$ip_on"
+                [ $(echo $mnt_on | wc -w) -le 1 ] || ! held_again rsc_has_mnt $mnt_on ||
                     echo "$(date +%T.%3N) $CHECK_MNT mounted on$mnt_on"
                 [ $(echo $proc_on | wc -w) -le 1 ] ||
                     echo "$(date +%T.%3N) '$CHECK_PROC' running on$proc_on"
