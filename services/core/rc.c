@@ -832,6 +832,17 @@ void rc_report(rc_t *rc, int g, Clp__GroupEvent__Kind kind, bool ok, const char 
     int m = G->op_origin >= 0 && nm_peer_state(c->nm, G->op_origin) == NM_PEER_UP
                 ? G->op_origin
                 : nm_master(c->nm);
+    /* A commander only suspected lost (its resolution pending) may well be
+     * back in a moment: it gets the answer too (a master tracking no such
+     * operation ignores it). NEED_FAILOVER asks for a decision, from one
+     * master only. */
+    if (kind == CLP__GROUP_EVENT__KIND__DONE && G->op_origin >= 0 && G->op_origin != m &&
+        G->op_origin != c->self && nm_peer_state(c->nm, G->op_origin) == NM_PEER_SUSPECT) {
+        Clp__Envelope env = CLP__ENVELOPE__INIT;
+        env.payload_case = CLP__ENVELOPE__PAYLOAD_GROUP_EVENT;
+        env.group_event = &ev;
+        (void)peer_send(c->peer, G->op_origin, &env);
+    }
     if (m == c->self) {
         rc_master_on_event(rc, c->self, &ev);
         return;

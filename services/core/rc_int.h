@@ -49,6 +49,7 @@ typedef struct mop {
     char resource[64]; /* M_RESTART of one resource */
     clp_srv_req_t *waiter; /* reply when done (wait_ms > 0), else NULL */
     uint64_t started;
+    uint64_t shown_since; /* the step's server has shown the step done since (no answer yet) */
 } mop_t;
 
 typedef struct {

@@ -272,6 +272,7 @@ static bool start_phase1(rc_t *rc, int g, int requested)
     }
     m->target = dest;
     m->phase = 1;
+    m->shown_since = 0;
     m->op_id = new_op_id(rc);
     const char *event = (m->kind == M_FAILOVER || m->kind == M_TAKEOVER) ? "FAILOVER" : "START";
     send_command(rc, dest, CLP__GROUP_COMMAND__ACTION__ACTIVATE, g, event, NULL, m->op_id,
@@ -628,12 +629,65 @@ static bool settled(const rc_t *rc, uint64_t now)
            !confgen_blocked(rc->c);
 }
 
+/* Operations whose answer got lost: the server running the step reports the
+ * group's state in its heartbeats and NodeState, so a step shown done there
+ * (the group Offline after a stop, Online after a start) for two intervals
+ * and a second without its GroupEvent is taken as done. An answer goes to the
+ * server that commanded the step only while the sender counts it as up; one
+ * sent during a brief loss of the commander went to the master of the
+ * sender's view, which tracks no such operation, and the operation waited
+ * for good with the group down everywhere (fault campaign seed 1130 step
+ * 393). Resource-level operations are not visible in group states and are
+ * left to their answers. */
+static void reconcile_ops(rc_t *rc, uint64_t now)
+{
+    core_t *c = rc->c;
+    uint64_t quiet = 2ull * nm_interval_ms(c->nm) + 1000;
+    for (size_t g = 0; g < rc->n_grp; g++) {
+        grt_t *G = &rc->grp[g];
+        mop_t *m = G->mop;
+        if (!m || m->kind == M_RSC_START || m->kind == M_RSC_STOP ||
+            (m->kind == M_RESTART && m->resource[0])) {
+            continue;
+        }
+        int step = m->phase == 0 ? m->source : m->target;
+        if (step < 0 || (step != c->self && nm_peer_state(c->nm, step) != NM_PEER_UP)) {
+            m->shown_since = 0;
+            continue;
+        }
+        Clp__GroupState want =
+            m->phase == 0 ? CLP__GROUP_STATE__GROUP_OFFLINE : CLP__GROUP_STATE__GROUP_ONLINE;
+        if (G->at[step] != want) {
+            m->shown_since = 0;
+            continue;
+        }
+        if (!m->shown_since) {
+            m->shown_since = now;
+            continue;
+        }
+        if (now - m->shown_since < quiet) {
+            continue;
+        }
+        clp_warn("group %s: no answer from %s to operation %d, which reports the group %s: "
+                 "taken as done",
+                 G->conf->name, sname(rc, step), (int)m->kind, m->phase == 0 ? "Offline" : "Online");
+        Clp__GroupEvent ev = CLP__GROUP_EVENT__INIT;
+        ev.kind = CLP__GROUP_EVENT__KIND__DONE;
+        ev.group = (char *)G->conf->name;
+        ev.op_id = m->op_id;
+        ev.ok = true;
+        ev.message = "";
+        rc_master_on_event(rc, step, &ev);
+    }
+}
+
 void rc_master_tick(rc_t *rc, uint64_t now)
 {
     core_t *c = rc->c;
     if (c->suspended || c->stopping || c->fenced || !settled(rc, now)) {
         return;
     }
+    reconcile_ops(rc, now);
     takeover_orphans(rc);
     takeover_lost(rc);
     if (rc->autostart_pending && rc->formed) {

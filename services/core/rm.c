@@ -526,7 +526,11 @@ static void carry_out(rm_t *rm, mrt_t *M, rec_decision_t d)
 {
     core_t *c = rm->c;
     const char *gname = target_group_name(rm, M);
-    const char *target = M->conf->rel_name;
+    /* The recovery target as the messages name it: all groups have no name
+     * in the configuration. */
+    const char *target = M->conf->rel_type == CLP_REL_ALLGRP && !M->conf->rel_name[0]
+                             ? "All Groups"
+                             : M->conf->rel_name;
     if (d.step == REC_SCRIPT) {
         /* The recovery script was the whole step: the monitor checks again
          * at once, and its next confirmed failure is a new error that takes
