@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -408,6 +409,29 @@ static void on_client(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/* connect(), finished when a signal (libFuzzer's SIGALRM for -timeout)
+ * interrupted it: the connection then goes on in the background. */
+static int connect_fully(int fd, const struct sockaddr *to, socklen_t len)
+{
+    if (connect(fd, to, len) == 0) {
+        return 0;
+    }
+    if (errno != EINTR) {
+        return -1;
+    }
+    struct pollfd p = {.fd = fd, .events = POLLOUT};
+    int r;
+    while ((r = poll(&p, 1, 5000)) < 0 && errno == EINTR) {
+    }
+    int err = 0;
+    socklen_t el = sizeof(err);
+    if (r <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err) {
+        errno = r == 0 ? ETIMEDOUT : err ? err : errno;
+        return -1;
+    }
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > 1 << 20) {
@@ -430,7 +454,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                              .sin_port = htons((uint16_t)ports[data[0] & 1])};
     inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
     if (c.fd < 0 || bind(c.fd, (struct sockaddr *)&me, sizeof(me)) < 0 ||
-        connect(c.fd, (struct sockaddr *)&to, sizeof(to)) < 0) {
+        connect_fully(c.fd, (struct sockaddr *)&to, sizeof(to)) < 0) {
         fail("connect");
     }
     /* Write while letting the server read: a large input does not fit in the
