@@ -110,8 +110,11 @@ static void hb_rx(void *arg, int server, int path, const Clp__Envelope *env)
         .leaving = hb->leaving,
         .cluster_stop = hb->cluster_stop,
         .master_ready = hb->master_ready,
+        .seq = env->seq,
     };
-    nm_rx(c->nm, server, path, now_ms(), &info);
+    if (!nm_rx(c->nm, server, path, now_ms(), &info)) {
+        return; /* an older beat than one already heard: its content is stale */
+    }
     if (hb->autostarted) {
         rc_note_autostarted(c);
     }

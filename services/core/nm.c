@@ -20,6 +20,7 @@ typedef struct {
     Clp__ServerState reported;
     uint64_t incarnation;
     uint64_t incarnation_seen; /* when this incarnation was first heard */
+    uint64_t newest_seq;       /* of the newest beat heard from this incarnation */
     uint32_t hears_me;
     uint64_t up_since; /* when it last came up (its hears_me is stale until it hears us) */
     bool leaving;
@@ -154,12 +155,13 @@ Clp__ServerState nm_local_state(const nm_t *nm)
     return nm->local_state;
 }
 
-void nm_rx(nm_t *nm, int server, int path, uint64_t now, const nm_hb_info_t *info)
+bool nm_rx(nm_t *nm, int server, int path, uint64_t now, const nm_hb_info_t *info)
 {
     if (server < 0 || server >= nm->n || server == nm->self || path < 0 || path >= nm->npaths) {
-        return;
+        return false;
     }
     peer_t *p = &nm->peers[server];
+    bool newest = info->seq == 0 || info->incarnation != p->incarnation || info->seq > p->newest_seq;
     /* A late beat on a working path is a delay; the silence of a path that was
      * down, or of a server that was down or restarted, is not. */
     if (p->last_rx[path] && p->state == NM_PEER_UP && !p->path_err[path] &&
@@ -170,6 +172,10 @@ void nm_rx(nm_t *nm, int server, int path, uint64_t now, const nm_hb_info_t *inf
         }
     }
     p->last_rx[path] = now;
+    if (!newest) {
+        return false;
+    }
+    p->newest_seq = info->seq;
     p->last_any = now;
     p->reported = info->state;
     p->hears_me = info->hears_me_ms;
@@ -187,13 +193,14 @@ void nm_rx(nm_t *nm, int server, int path, uint64_t now, const nm_hb_info_t *inf
         if (p->state == NM_PEER_UP || p->state == NM_PEER_SUSPECT) {
             p->declare_down = true;
         }
-        return;
+        return true;
     }
     if (p->state == NM_PEER_DOWN) {
         p->state = NM_PEER_UP;
         p->up_since = now;
         p->announce_up = true;
     }
+    return true;
 }
 
 static bool peer_lost(const nm_t *nm, const peer_t *p, uint64_t now)

@@ -77,6 +77,7 @@ typedef struct {
     bool leaving;
     bool cluster_stop;
     bool master_ready;    /* the sender may be the master */
+    uint64_t seq;         /* the envelope's sequence (0: not ordered) */
 } nm_hb_info_t;
 
 typedef struct nm nm_t;
@@ -98,7 +99,12 @@ void nm_set_local_state(nm_t *nm, Clp__ServerState state);
 Clp__ServerState nm_local_state(const nm_t *nm);
 
 /* A heartbeat from server on path arrived at now. */
-void nm_rx(nm_t *nm, int server, int path, uint64_t now, const nm_hb_info_t *info);
+/* Returns whether the beat is the newest heard from its sender (a higher
+ * sequence of the same incarnation, or another incarnation): only then does
+ * its content count. An older one (held up on a path that was down: a
+ * carrier-less interface queues what is sent, and delivers it when the link
+ * comes back) only shows that its path works again. */
+bool nm_rx(nm_t *nm, int server, int path, uint64_t now, const nm_hb_info_t *info);
 
 /* Advances time; writes up to max events to out and returns how many. */
 int nm_tick(nm_t *nm, uint64_t now, nm_event_t *out, int max);

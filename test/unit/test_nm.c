@@ -363,6 +363,39 @@ static void test_restart_seen(void **state)
     nm_destroy(&nm);
 }
 
+/* A beat held up on a path that was down (a carrier-less interface queues
+ * what is sent) arrives after newer ones from the other path: its content is
+ * stale and must not count (it had made a peer look still Online / holding a
+ * group it had given up), but its path works again. */
+static void test_stale_beat_content_ignored(void **state)
+{
+    uint64_t t = 1000;
+    nm_t *nm = nm_new(conf, 0, t);
+    run(nm, &t, 2000, 0x6, 0x3, NM_EV_SYNC_DONE, NULL);
+    nm_hb_info_t i = info(CLP__SERVER_STATE__SERVER_ONLINE, 101, 50);
+    i.seq = 100;
+    assert_true(nm_rx(nm, 1, 0, t, &i));
+    i.seq = 102;
+    i.state = CLP__SERVER_STATE__SERVER_STOPPING;
+    assert_true(nm_rx(nm, 1, 1, t + 10, &i));
+    assert_int_equal(nm_peer_reported_state(nm, 1), CLP__SERVER_STATE__SERVER_STOPPING);
+    /* the older beat 101 (Online), late on path 0 */
+    i.seq = 101;
+    i.state = CLP__SERVER_STATE__SERVER_ONLINE;
+    assert_false(nm_rx(nm, 1, 0, t + 20, &i));
+    assert_int_equal(nm_peer_reported_state(nm, 1), CLP__SERVER_STATE__SERVER_STOPPING);
+    assert_int_equal(nm_path_age_ms(nm, 1, 0, t + 20), 0);
+    /* the same sequence again (one envelope on two paths) is no news either */
+    i.seq = 102;
+    assert_false(nm_rx(nm, 1, 0, t + 30, &i));
+    /* a new incarnation starts its own sequence */
+    nm_hb_info_t j = info(CLP__SERVER_STATE__SERVER_STARTING, 999, 50);
+    j.seq = 1;
+    assert_true(nm_rx(nm, 1, 0, t + 40, &j));
+    assert_int_equal(nm_peer_reported_state(nm, 1), CLP__SERVER_STATE__SERVER_STARTING);
+    nm_destroy(&nm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_master_and_ratio),
         cmocka_unit_test(test_restart_seen),
         cmocka_unit_test(test_next_loss_at),
+        cmocka_unit_test(test_stale_beat_content_ignored),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -166,6 +166,11 @@ class Bed:
                                 f"export LD_PRELOAD={FAKETIME_LIB} FAKETIME_TIMESTAMP_FILE={spec}"
                                 " DONT_FAKE_MONOTONIC=1 FAKETIME_CACHE_DURATION=1"
                                 f" FAKETIME_SHARED='{shared}'\n"
+                                # a sanitizer build: its runtime is not first
+                                # in the library list any more (libfaketime
+                                # is), which ASan refuses unless told
+                                "export ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}"
+                                "verify_asan_link_order=0\"\n"
                                 f"exec {os.path.join(bindir, name)} \"$@\"\n")
                     os.chmod(dst, 0o755)
                 else:
