@@ -34,8 +34,12 @@ fi
 on client curl -s -m 5 --cacert "$CERT" -D "$TEST_TMP/h" -o /dev/null \
     "https://10.32.0.1:29003/api/v1/login" -H 'Content-Type: application/json' -d '{"password":""}'
 grep -qi '^Set-Cookie: CLPSESSION=.*; Secure' "$TEST_TMP/h" || fail "the session cookie is not Secure"
-on client curl -s -m 5 --cacert "$CERT" "https://10.32.0.1:29003/" | grep -q 'Cluster WebUI' ||
-    fail "the UI is not served over HTTPS"
+ui_https() {
+    on client curl -s -m 5 --cacert "$CERT" "https://10.32.0.1:29003/" | grep -q 'Cluster WebUI'
+}
+# (a condition, not a single try: once, in the sanitizer build on a loaded
+# machine, this first fetch of the page came back empty)
+wait_for 10 ui_https
 
 log "a key that does not load: HTTP with the alert webmgr 21"
 sed -i "s|<key>$KEY</key>|<key>$TEST_TMP/missing.key</key>|" "$CLPBED_DIR/srv2/root/etc/clp.conf"
