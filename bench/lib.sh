@@ -92,6 +92,16 @@ bench_log() {
 
 bench_die() {
     bench_log "error: $*"
+    # the servers' logs outlive the bed (removed at exit), for the post-mortem
+    local keep=${BENCH_LOGS:-/tmp/clp-bench-logs}/$(date +%H%M%S) s
+    if [ -d "${CLPBED_DIR:-}" ]; then
+        for s in "$CLPBED_DIR"/*/root/log; do
+            [ -d "$s" ] || continue
+            mkdir -p "$keep/$(basename "$(dirname "$(dirname "$s")")")"
+            cp -r "$s" "$keep/$(basename "$(dirname "$(dirname "$s")")")/" 2>/dev/null || true
+        done
+        bench_log "the servers' logs are kept in $keep"
+    fi
     exit 1
 }
 
