@@ -24,7 +24,9 @@
 #
 # Functions:
 #   bench_log MSG...             a timestamped line on stderr
-#   bench_die MSG...             bench_log, then exit 1 (the bed is removed)
+#   bench_die MSG...             bench_log, keep the servers' logs (BENCH_LOGS), hold the bed
+#                                up BENCH_HOLD_ON_ERROR s when set, then exit 1 (the bed
+#                                is removed)
 #   bench_build                  compiles bench/*.c with cc when stale (no CMake needed)
 #   bed ARGS...                  clpbed --dir $CLPBED_DIR ARGS...
 #   bench_bed_up [UP ARGS...]    removes a leftover bed in $CLPBED_DIR, then `clpbed up`;
@@ -101,6 +103,10 @@ bench_die() {
             cp -r "$s" "$keep/$(basename "$(dirname "$(dirname "$s")")")/" 2>/dev/null || true
         done
         bench_log "the servers' logs are kept in $keep"
+        if [ -n "${BENCH_HOLD_ON_ERROR:-}" ]; then
+            bench_log "the bed $CLPBED_DIR stays up for ${BENCH_HOLD_ON_ERROR} s (BENCH_HOLD_ON_ERROR)"
+            sleep "$BENCH_HOLD_ON_ERROR"
+        fi
     fi
     exit 1
 }
