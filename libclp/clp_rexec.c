@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clp_cidr.h"
 #include "clp_paths.h"
 
 /* The first control character of s (C0 or DEL), or NULL. */
@@ -216,61 +217,15 @@ bool clp_rexec_match(const char *mon_category, const char *mon_keyword, const ch
     return keyword && strcmp(mon_keyword, keyword) == 0;
 }
 
-/* "addr" or "addr/prefix" into family, bytes and prefix length. */
-static int parse_addr(const char *text, int *family, unsigned char addr[16], int *prefix)
-{
-    char buf[80];
-    if (!text || strlen(text) >= sizeof(buf)) {
-        return -1;
-    }
-    snprintf(buf, sizeof(buf), "%s", text);
-    char *slash = strchr(buf, '/');
-    if (slash) {
-        *slash++ = '\0';
-    }
-    if (inet_pton(AF_INET, buf, addr) == 1) {
-        *family = AF_INET;
-        *prefix = 32;
-    } else if (inet_pton(AF_INET6, buf, addr) == 1) {
-        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        *family = AF_INET6;
-        *prefix = 128;
-        if (memcmp(addr, mapped, 12) == 0 && !slash) {
-            memmove(addr, addr + 12, 4);
-            *family = AF_INET;
-            *prefix = 32;
-        }
-    } else {
-        return -1;
-    }
-    if (slash) {
-        char *end;
-        long p = strtol(slash, &end, 10);
-        if (*slash == '\0' || *end || p < 0 || p > *prefix) {
-            return -1;
-        }
-        *prefix = (int)p;
-    }
-    return 0;
-}
-
 bool clp_rexec_addr_match(const char *entry, const char *addr)
 {
     int fe, fa, pe, pa;
     unsigned char e[16], a[16];
-    if (parse_addr(entry, &fe, e, &pe) < 0 || parse_addr(addr, &fa, a, &pa) < 0 || fe != fa ||
-        strchr(addr, '/')) {
+    if (clp_cidr_parse(entry, &fe, e, &pe) < 0 || clp_cidr_parse(addr, &fa, a, &pa) < 0 ||
+        fe != fa || strchr(addr, '/')) {
         return false;
     }
-    int full = pe / 8, rest = pe % 8;
-    if (memcmp(a, e, (size_t)full) != 0) {
-        return false;
-    }
-    if (rest == 0) {
-        return true;
-    }
-    unsigned char mask = (unsigned char)(0xff << (8 - rest));
-    return (a[full] & mask) == (e[full] & mask);
+    return clp_cidr_prefix_match(a, e, pe);
 }
 
 bool clp_rexec_source_allowed(const clp_conf_t *c, const char *addr)
