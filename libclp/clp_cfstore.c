@@ -183,18 +183,7 @@ int clp_cfstore_current(const char *root, uint64_t *generation, char digest[65])
 
 bool clp_cfstore_txid_ok(const char *s)
 {
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > 64 || s[0] == '.') {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.')) {
-            return false;
-        }
-    }
-    return true;
+    return clp_path_token_ok(s);
 }
 
 int clp_cfstore_stage(const char *root, const char *txid, const clp_bundle_t *b, char *err,

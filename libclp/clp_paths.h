@@ -7,6 +7,7 @@
 #ifndef CLP_PATHS_H
 #define CLP_PATHS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CLP_PATH_MAX 4096
@@ -45,5 +46,10 @@ int clp_write_replace(const char *path, const void *data, size_t len, unsigned m
 /* Reads a whole file (at most max bytes) into a NUL-terminated heap buffer the
  * caller owns. Returns 0, -EFBIG if larger than max, or -errno. */
 int clp_read_file(const char *path, size_t max, char **data, size_t *len);
+
+/* True when s can name a file or directory made from a peer's request (a
+ * transaction or job id): 1-64 characters of letters, digits, '-', '_', '.',
+ * not starting with '.' (so never "..", never a hidden name, never a path). */
+bool clp_path_token_ok(const char *s);
 
 #endif

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "clp_log.h"
+#include "clp_paths.h"
 #include "clp_rpc.h"
 #include "clp_time.h"
 #include "clp_xalloc.h"
@@ -205,18 +206,7 @@ static bool child_ok(int status)
 
 bool trn_logcc_job_ok(const char *s)
 {
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > 64 || s[0] == '.') {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.')) {
-            return false;
-        }
-    }
-    return true;
+    return clp_path_token_ok(s);
 }
 
 static bool type_ok(const char *t)
