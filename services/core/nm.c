@@ -161,7 +161,15 @@ bool nm_rx(nm_t *nm, int server, int path, uint64_t now, const nm_hb_info_t *inf
         return false;
     }
     peer_t *p = &nm->peers[server];
-    bool newest = info->seq == 0 || info->incarnation != p->incarnation || info->seq > p->newest_seq;
+    /* Incarnations only grow (persisted, clp_incarnation_next): a lower one is
+     * an older life of the sender, e.g. beats it queued before a reboot and
+     * delivered when the path came back. Unless the current one has been
+     * silent for a whole timeout (a server reinstalled with its state lost):
+     * then the lower one is its new life. */
+    bool older_life = p->incarnation != 0 && info->incarnation < p->incarnation &&
+                      now - p->last_any < eff_timeout(nm);
+    bool newest = !older_life && (info->seq == 0 || info->incarnation != p->incarnation ||
+                                  info->seq > p->newest_seq);
     /* A late beat on a working path is a delay; the silence of a path that was
      * down, or of a server that was down or restarted, is not. */
     if (p->last_rx[path] && p->state == NM_PEER_UP && !p->path_err[path] &&

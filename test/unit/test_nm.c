@@ -393,6 +393,16 @@ static void test_stale_beat_content_ignored(void **state)
     j.seq = 1;
     assert_true(nm_rx(nm, 1, 0, t + 40, &j));
     assert_int_equal(nm_peer_reported_state(nm, 1), CLP__SERVER_STATE__SERVER_STARTING);
+    /* a beat of its previous life (queued before a reboot, delivered when the
+     * path came back), whatever its sequence: stale */
+    i.seq = 500;
+    i.state = CLP__SERVER_STATE__SERVER_ONLINE;
+    assert_false(nm_rx(nm, 1, 1, t + 50, &i));
+    assert_int_equal(nm_peer_reported_state(nm, 1), CLP__SERVER_STATE__SERVER_STARTING);
+    /* but once the current life has been silent for a whole timeout, a lower
+     * incarnation is a new life (a server whose state was lost) */
+    assert_true(nm_rx(nm, 1, 1, t + 40 + 2000, &i));
+    assert_int_equal(nm_peer_reported_state(nm, 1), CLP__SERVER_STATE__SERVER_ONLINE);
     nm_destroy(&nm);
 }
 
