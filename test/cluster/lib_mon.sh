@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Helpers of the database monitor tests (t_mon_psql.sh, t_mon_mysql.sh), on top
+# Helpers of the monitor tests (t_mon_psql.sh, t_mon_mysql.sh; mon_state also
+# t_mon_http.sh, t_mon_nfs.sh, t_mon_samba.sh), on top
 # of lib.sh: a monitor's status through clpstat -o json, the alerts a server
 # raised, when the monitors were detected in error (from rm 9's own time
 # stamps), a monitor's reactivation count, and the two phases both tests share:

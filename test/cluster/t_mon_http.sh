@@ -8,20 +8,13 @@
 # Stopping the server makes the monitors Error (connection refused), starting it
 # again brings them back to Normal (rm 26).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_mon.sh" # mon_state
 
 command -v openssl >/dev/null || { log "SKIP: no openssl to make a test certificate"; exit 77; }
 compgen -G "/usr/lib/*/libssl.so.3" >/dev/null || { log "SKIP: no libssl.so.3"; exit 77; }
 
 GOOD="httpwok httpwget httpwauth httpwtls"
 
-mon_state() {
-    on "$1" clpstat -o json | python3 -c '
-import json, sys
-for m in json.load(sys.stdin)["monitors"]:
-    if m["name"] == sys.argv[1]:
-        print(next((s["status"] for s in m["servers"] if s["name"] == sys.argv[2]), "?"))' \
-        "$2" "$1"
-}
 # are STATUS MONITOR...: each MONITOR has STATUS on srv1 and srv2.
 are() {
     local want=$1 s m st

@@ -8,6 +8,7 @@
 # their reason in rm 9; the server killed -> Error, started again -> Normal
 # (rm 26). Skipped (77) without nfs-ganesha, rpcbind and showmount.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_mon.sh" # mon_state
 
 for c in ganesha.nfsd rpcbind showmount rpcinfo; do
     command -v "$c" >/dev/null || {
@@ -23,14 +24,6 @@ compgen -G "/usr/lib/*/ganesha/libfsalvfs.so" >/dev/null || {
 GOOD="nfsw3 nfsw4"
 BAD="nfswbadshare nfswv2"
 
-mon_state() {
-    on "$1" clpstat -o json | python3 -c '
-import json, sys
-for m in json.load(sys.stdin)["monitors"]:
-    if m["name"] == sys.argv[1]:
-        print(next((s["status"] for s in m["servers"] if s["name"] == sys.argv[2]), "?"))' \
-        "$2" "$1"
-}
 # are STATUS MONITOR...: each MONITOR has STATUS on srv1 and srv2.
 are() {
     local want=$1 s m st

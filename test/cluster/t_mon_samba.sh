@@ -6,6 +6,7 @@
 # servers, a missing share and a wrong password are Error with the NT_STATUS in
 # rm 9; smbd stopped -> Error, started again -> Normal (rm 26).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_mon.sh" # mon_state
 
 if ! command -v smbd >/dev/null || ! command -v smbclient >/dev/null ||
     ! command -v smbpasswd >/dev/null; then
@@ -17,14 +18,6 @@ id daemon >/dev/null 2>&1 || { log "SKIP: no system account daemon for the Samba
 GOOD="sambaw1 sambaw445 sambawguest"
 BAD="sambawbadshare sambawbadpw"
 
-mon_state() {
-    on "$1" clpstat -o json | python3 -c '
-import json, sys
-for m in json.load(sys.stdin)["monitors"]:
-    if m["name"] == sys.argv[1]:
-        print(next((s["status"] for s in m["servers"] if s["name"] == sys.argv[2]), "?"))' \
-        "$2" "$1"
-}
 # are STATUS MONITOR...: each MONITOR has STATUS on srv1 and srv2.
 are() {
     local want=$1 s m st
