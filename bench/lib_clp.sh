@@ -22,8 +22,10 @@
 #            partition resource, pidw at the monitor defaults (interval 60 s)
 #   1s       interval 200 ms, timeout 1 s; ping NP to the gateway (timeout 200 ms, no
 #            retry); userw (a stalled core resets its server); pidw every 1 s
-#   fast     interval 100 ms, timeout 500 ms (the shortest the configuration accepts);
-#            ping NP to the gateway (timeout 100 ms, no retry); userw; pidw every 1 s
+#   fast     interval 50 ms, timeout 150 ms (the shortest the configuration accepts: three
+#            beats, as keepalived's three adverts); ping NP to the gateway (timeout 20 ms,
+#            no retry); userw; pidw every 1 s
+#   fast500  the previous fast: interval 100 ms, timeout 500 ms, ping NP timeout 100 ms
 #   fast3    fast's timing on 3 servers with majority NP instead (no outside
 #            dependency; the winner's grace includes the loser's gathering wait); userw
 #   nonp     fast's timing without NP resource or userw: the peers' class (no
@@ -44,12 +46,14 @@ clp_profile() {
                  CLP_USERW=0 ;;
         1s) CLP_INTERVAL=200 CLP_TIMEOUT=1000 CLP_NP=ping CLP_NP_TIMEOUT=200 CLP_SERVERS=2
             CLP_PIDW_INTERVAL=1 ;;
-        fast) CLP_INTERVAL=100 CLP_TIMEOUT=500 CLP_NP=ping CLP_NP_TIMEOUT=100 CLP_SERVERS=2
+        fast) CLP_INTERVAL=50 CLP_TIMEOUT=150 CLP_NP=ping CLP_NP_TIMEOUT=20 CLP_SERVERS=2
               CLP_PIDW_INTERVAL=1 ;;
+        fast500) CLP_INTERVAL=100 CLP_TIMEOUT=500 CLP_NP=ping CLP_NP_TIMEOUT=100 CLP_SERVERS=2
+                 CLP_PIDW_INTERVAL=1 ;;
         fast3) CLP_INTERVAL=100 CLP_TIMEOUT=500 CLP_NP=majority CLP_SERVERS=3 CLP_PIDW_INTERVAL=1 ;;
         nonp) CLP_INTERVAL=100 CLP_TIMEOUT=500 CLP_NP=none CLP_SERVERS=2 CLP_PIDW_INTERVAL=1
               CLP_USERW=0 ;;
-        *) bench_die "unknown profile '$1' (default, 1s, fast, fast3, nonp)" ;;
+        *) bench_die "unknown profile '$1' (default, 1s, fast, fast500, fast3, nonp)" ;;
     esac
     CLP_INTERVAL=${CLP_BENCH_INTERVAL:-$CLP_INTERVAL}
     CLP_TIMEOUT=${CLP_BENCH_TIMEOUT:-$CLP_TIMEOUT}

@@ -241,9 +241,9 @@ static const int pm_codes[] = {2, 3, 5, 6, 7, 8, 9, 10, 11, 12};
 #define CF(key, field, def, rg, meaning) {key, offsetof(clp_cluster_t, field), def, rg, meaning}
 
 const clp_field_t clp_cluster_fields[] = {
-    CF("cluster/heartbeat/interval", hb_interval_ms, 3000, RANGE(100, 600000, "ms"),
+    CF("cluster/heartbeat/interval", hb_interval_ms, 3000, RANGE(50, 600000, "ms"),
        "heartbeat interval"),
-    CF("cluster/heartbeat/timeout", hb_timeout_ms, 90000, RANGE(500, 9999000, "ms"),
+    CF("cluster/heartbeat/timeout", hb_timeout_ms, 90000, RANGE(150, 9999000, "ms"),
        "heartbeat timeout"),
     CF("cluster/heartbeat/delaywarning", hb_delay_warning, 80, RANGE(0, 100, "%"),
        "delay warning rate"),

@@ -285,6 +285,11 @@ void np_hold(np_t *np, const np_input_t *in)
     np->holder = child_run_fn(np->base, hold_body, np, 0, NULL, on_hold_done, np);
 }
 
+int np_grace_margin_ms(int interval_ms)
+{
+    return interval_ms < 25 ? 25 : interval_ms > 100 ? 100 : interval_ms;
+}
+
 uint32_t np_grace_ms(const np_t *np)
 {
     int skew = 0;
@@ -299,13 +304,17 @@ uint32_t np_grace_ms(const np_t *np)
         }
     }
     int interval = np->conf->cluster.hb_interval_ms;
-    /* The loser detects the loss up to one interval (and a tick) after the
-     * winner, and may decide skew ms later. With more than two servers, a
-     * loser that finds every peer silent also waits interval + 20 ms (and a
-     * tick) to gather them into one resolution (core.c, np_queue_loss): the
-     * winner waits for that as well. docs/np-timing.md gives the sums. */
+    /* The loser detects the loss up to one interval after the winner, and may
+     * decide skew ms later. With more than two servers, a loser that finds
+     * every peer silent also waits interval + 20 ms (and a tick) to gather
+     * them into one resolution (core.c, np_queue_loss): the winner waits for
+     * that as well. On top, a margin for the loser's timers running late: one
+     * interval, at least 25 ms and at most 100 ms - a server whose timers
+     * are later than an interval is already late with its own beats, which
+     * bench/hbjitter.sh measures. docs/np-timing.md gives the sums. */
+    int margin = np_grace_margin_ms(interval);
     int settle = np->conf->n_servers > 2 ? interval + 120 : 0;
-    return (uint32_t)(skew + interval + 100 + settle);
+    return (uint32_t)(skew + interval + margin + settle);
 }
 
 /* ---- health ---- */

@@ -85,6 +85,8 @@ void np_hold(np_t *np, const np_input_t *in);
 
 /* How long a winner waits before taking over (ms). */
 uint32_t np_grace_ms(const np_t *np);
+/* The grace's margin for the loser's late timers at heartbeat interval I. */
+int np_grace_margin_ms(int interval_ms);
 
 /* Periodic health checks of the NP resources (every period_ms). */
 void np_health_start(np_t *np, uint32_t period_ms, np_health_fn fn, void *arg);
