@@ -80,6 +80,16 @@ daemon_ticks() {
     echo "$total"
 }
 
+# table_fulls: how often the machine's IPv4 neighbour table refused a new entry since
+# boot (one table for every namespace; clpbed up raises its limits for N servers).
+table_fulls() {
+    local total=0 x
+    for x in $(awk 'NR > 1 { print $13 }' /proc/net/stat/arp_cache); do
+        total=$((total + 16#$x))
+    done
+    echo "$total"
+}
+
 summary=$tmp/summary
 : >"$summary"
 for n in "${sizes[@]}"; do
@@ -88,7 +98,9 @@ for n in "${sizes[@]}"; do
     clp_write_conf "$tmp/clp.conf" --groups 1
     clp_write_scripts "$tmp/scripts" --groups 1
     bench_bed_up -n "$n" --conf "$tmp/clp.conf" --scripts "$tmp/scripts" --build "$CLP_BUILD_DIR"
-    bench_log "$n servers, profile $profile: starting (load $(cut -d' ' -f1 /proc/loadavg))"
+    bench_log "$n servers, profile $profile: starting (load $(cut -d' ' -f1 /proc/loadavg)," \
+        "neighbour table limit $(cat /proc/sys/net/ipv4/neigh/default/gc_thresh3))"
+    fulls0=$(table_fulls)
     t0=$EPOCHREALTIME
     clp_start_all
     t1=$EPOCHREALTIME
@@ -114,6 +126,9 @@ for n in "${sizes[@]}"; do
     memused=$(footprint "$n")
     load=$(cut -d' ' -f1 /proc/loadavg)
     bench_log "$n servers: idle: ${cpu}% of a core per server (five daemons), the daemons' footprint ${memused} MiB, load $load"
+    fulls=$(($(table_fulls) - fulls0))
+    ((fulls == 0)) || bench_log "$n servers: warning: the machine's neighbour table was full" \
+        "$fulls times since the start (new neighbours unresolved; see test/bed/README.md)"
     ((runs == 0)) || clp_failovers crash "$runs" "$raw" "$profile-n$n"
     echo "$n $start_s $conv_s $sync_s $online_s $cpu $memused $load" >>"$summary"
     bed down >/dev/null || true

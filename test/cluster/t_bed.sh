@@ -5,6 +5,8 @@
 # ways, one way and by port; private mounts and /run with a shared loop disk;
 # the serial line; kill by pid file; crash from outside and from inside a
 # server; and `down` leaving nothing behind, also after a killed or failed `up`.
+# Last, a 32-server bed whose every pair of servers holds neighbour entries on both
+# LANs: the machine's one neighbour table must hold them (`up` raises its limits).
 CLPBED_DIR=${CLPBED_DIR:-/tmp/clpbed-bedtest}
 . "$(dirname "$0")/lib.sh"
 
@@ -398,3 +400,26 @@ log "down after a failed up"
 out=$(bed up -n 2 --disk-size 999999999 2>&1) && fail "up with an impossible disk succeeded"
 bed down || fail "down after a failed up failed"
 check_gone "down after a failed up"
+
+# The kernel's neighbour table is one for the whole machine (every namespace's entries
+# count against net.ipv4.neigh.default.gc_thresh3, 1024 by default); 32 servers that
+# heartbeat each other on both LANs keep 1984 entries fresh. `up` raises the limits;
+# without that the table is full and a new neighbour (the client's entry for a floating
+# address) is never resolved. Fresh entries (updated < 5 s ago) cannot be collected,
+# so adding them all at once fills the table as the heartbeats do.
+log "32 servers: every pair's neighbour entries on both LANs, and the client still resolves"
+bed up -n 32 >/dev/null 2>"$TEST_TMP/up32.err" || fail "up -n 32 failed: $(cat "$TEST_TMP/up32.err")"
+for ((k = 1; k <= 32; k++)); do
+    for ((j = 1; j <= 32; j++)); do
+        ((j == k)) && continue
+        printf 'neigh replace 10.31.0.%d lladdr 02:31:00:00:00:%02x dev lan1 nud reachable\n' "$j" "$j"
+        printf 'neigh replace 10.32.0.%d lladdr 02:32:00:00:00:%02x dev lan2 nud reachable\n' "$j" "$j"
+    done | on "srv$k" ip -batch - 2>"$TEST_TMP/neigh.err" ||
+        fail "srv$k: cannot add its neighbour entries ($(sort -u "$TEST_TMP/neigh.err" | head -3 | tr '\n' ' ')," \
+            "entries $((0x$(awk 'NR == 2 { print $1 }' /proc/net/stat/arp_cache)))," \
+            "gc_thresh3 $(cat /proc/sys/net/ipv4/neigh/default/gc_thresh3))"
+done
+on client ping -c 1 -W 2 10.32.0.32 >/dev/null 2>&1 ||
+    fail "with every pair's entries in place, the client cannot reach srv32 (gc_thresh3 $(cat /proc/sys/net/ipv4/neigh/default/gc_thresh3))"
+bed down
+check_gone "down of the 32-server bed"

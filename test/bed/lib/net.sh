@@ -49,6 +49,55 @@ hub_create() {
     done
 }
 
+# --- the machine's neighbour (ARP) table ---------------------------------------------
+# The kernel keeps ONE IPv4 neighbour table for the whole machine: the entries of every
+# network namespace count against the same limits, net.ipv4.neigh.default.gc_thresh2
+# (soft) and gc_thresh3 (hard), which exist and can be set only in the machine's own
+# namespace. A bed of N servers keeps about 2N(N+1) entries busy at once: every server
+# heartbeats every other on both LANs by unicast (2N(N-1)), plus the client, the
+# gateway and the floating addresses. At 32 servers that is 2112, over the default hard
+# limit of 1024: the kernel then creates no new entry ("arp_cache: neighbor table
+# overflow!", /proc/net/stat/arp_cache table_fulls), the busy ones cannot be collected
+# (they are refreshed every heartbeat), and whatever was not resolved early - the
+# client's entry for a floating address, some pairs of servers - gets no answer.
+# A 16-server bed (544) stays under it.
+
+BED_NEIGH_SYSCTL=/proc/sys/net/ipv4/neigh/default
+
+# neigh_need N: the neighbour entries a bed of N servers keeps busy (with margin).
+neigh_need() {
+    echo $((2 * $1 * ($1 + 1) + 16))
+}
+
+# neigh_fit N: raise the machine's soft and hard limits (never lower them) to twice and
+# four times what a bed of N servers needs, room for a second bed as large and for
+# the beds of other users. Not undone by `down`: other beds may rely on them.
+neigh_fit() {
+    local need t2 t3 cur2 cur3
+    need=$(neigh_need "$1")
+    t2=$((2 * need)) t3=$((4 * need))
+    if [ ! -e "$BED_NEIGH_SYSCTL/gc_thresh3" ]; then
+        # not the machine's network namespace: the limits cannot be seen from here
+        ((need <= 1024)) ||
+            warn "warning: cannot check the machine's neighbour table limits from this network" \
+                "namespace ($1 servers need about $need entries; the default limit is 1024)"
+        return 0
+    fi
+    cur2=$(cat "$BED_NEIGH_SYSCTL/gc_thresh2") || die "cannot read $BED_NEIGH_SYSCTL/gc_thresh2"
+    cur3=$(cat "$BED_NEIGH_SYSCTL/gc_thresh3") || die "cannot read $BED_NEIGH_SYSCTL/gc_thresh3"
+    ((cur3 < t3 || cur2 < t2)) || return 0
+    ((t2 > cur2)) || t2=$cur2
+    ((t3 > cur3)) || t3=$cur3
+    # the hard limit first, so that the soft one is never above it
+    echo "$t3" >"$BED_NEIGH_SYSCTL/gc_thresh3" ||
+        die "cannot raise the machine's neighbour table limit gc_thresh3 to $t3 ($1 servers need about $need entries)"
+    echo "$t2" >"$BED_NEIGH_SYSCTL/gc_thresh2" ||
+        die "cannot raise the machine's neighbour table limit gc_thresh2 to $t2"
+    state_set BED_NEIGH_RAISED "gc_thresh2 $cur2->$t2 gc_thresh3 $cur3->$t3"
+    warn "note: raised the machine's IPv4 neighbour table limits (net.ipv4.neigh.default" \
+        "gc_thresh2 $cur2 -> $t2, gc_thresh3 $cur3 -> $t3): $1 servers keep about $need entries busy"
+}
+
 # host_attach HOST: create HOST's interfaces, plug them into the bridges and
 # configure the base addresses and the default route.
 host_attach() {
