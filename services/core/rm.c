@@ -117,6 +117,7 @@ typedef struct rm {
     bool all_suspended;
     bool stopped;
     int reboots_done;
+    size_t cursor; /* where rm_tick's scan resumes after its budget ran out */
 } rm_t;
 
 static rm_t *RM(core_t *c)
@@ -784,10 +785,29 @@ static bool restart_busy(rm_t *rm, mrt_t *M)
     return M->rel_group >= 0 && rc_group_busy_here(c, M->rel_group);
 }
 
+/* A burst - 200 monitors starting at once, each forking its first check -
+ * would hold the core's loop and then bury it under as many runnable children
+ * as there are checks, for longer than the stall monitor allows at the fastest
+ * timing (T/2 = 75 ms without a pet resets the server), and delay its beats.
+ * So one tick spends at most RM_TICK_BUDGET_MS starting monitors and launching
+ * checks, and launches at most one check per RM_LAUNCH_GAP_MS of tick (500 a
+ * second); the scan resumes where it stopped at the next tick, so a check due
+ * but not launched goes first then. t_rm_burst. */
+#define RM_TICK_BUDGET_MS 10
+#define RM_LAUNCH_GAP_MS 2
+
 void rm_tick(core_t *c, uint64_t now)
 {
     rm_t *rm = RM(c);
-    for (size_t i = 0; i < rm->n; i++) {
+    uint64_t t0 = clp_mono_ms();
+    int launches = 0;
+    int max_launches = c->tick_ms / RM_LAUNCH_GAP_MS > 1 ? c->tick_ms / RM_LAUNCH_GAP_MS : 1;
+    for (size_t k = 0; k < rm->n; k++) {
+        size_t i = (rm->cursor + k) % rm->n;
+        if (k > 0 && (launches >= max_launches || clp_mono_ms() - t0 >= RM_TICK_BUDGET_MS)) {
+            rm->cursor = i;
+            return;
+        }
         mrt_t *M = &rm->m[i];
         bool want = should_run(rm, M);
         if (want && !M->running) {
@@ -809,6 +829,7 @@ void rm_tick(core_t *c, uint64_t now)
             continue;
         }
         run_check(rm, M, now);
+        launches++;
     }
 }
 
