@@ -384,7 +384,7 @@ static void server_gone(core_t *c, int k)
 /* Runs the tick at the next deadline that falls before the next tick: a peer's
  * silence reaching the heartbeat timeout, or the end of a takeover's grace. A
  * loss is then found, and a takeover started, when it is due rather than up to
- * a tick later (25 ms at a 100 ms interval, 100 ms from 400 ms on), here and
+ * a tick later (half an interval, 10-100 ms: 25 ms at 50 ms), here and
  * on a partition's losing side alike: the grace's margin for the loser's fence
  * no longer shrinks by the loser's tick. Costs nothing while beats arrive (the
  * next loss is then a whole timeout away). */
@@ -547,7 +547,7 @@ int core_init(core_t *c, clp_daemon_t *d)
                          wd && strcmp(wd, "process") == 0);
     core_sched();
     uint32_t interval = (uint32_t)c->conf->cluster.hb_interval_ms;
-    c->tick_ms = interval / 4;
+    c->tick_ms = interval / 2;
     c->tick_ms = c->tick_ms < 10 ? 10 : c->tick_ms > 100 ? 100 : c->tick_ms;
     c->tick = event_new(d->base, -1, EV_PERSIST, on_tick, c);
     c->wake = evtimer_new(d->base, on_tick, c);

@@ -87,10 +87,10 @@ static void test_grace_sums(void **state)
 
 static void test_margin_covers_tick(void **state)
 {
-    /* The margin must cover the loser's tick (core.c: I/4, 10..100 ms), the
+    /* The margin must cover the loser's tick (core.c: I/2, 10..100 ms), the
      * most its loss can be found late without the one-shot wake-up. */
     for (int i = 50; i <= 600000; i += (i < 1000 ? 1 : 997)) {
-        int tick = i / 4 < 10 ? 10 : i / 4 > 100 ? 100 : i / 4;
+        int tick = i / 2 < 10 ? 10 : i / 2 > 100 ? 100 : i / 2;
         int m = np_grace_margin_ms(i);
         if (m < tick || m > 100 || m < 25) {
             fail_msg("interval %d: margin %d, tick %d", i, m, tick);
