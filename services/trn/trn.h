@@ -4,7 +4,8 @@
  * servers and, with a client key, outside hosts). Each concern is one module
  * with its handlers listed in trn_handlers.c: service control for clpcl
  * (trn_svcctl.c), log collection (trn_logcc.c), configuration push and pull
- * (trn_config.c), external requests from clprexec (trn_rexec.c).
+ * (trn_config.c; the coordinator of a push: trn_push.c), external requests
+ * from clprexec (trn_rexec.c).
  */
 #ifndef TRN_H
 #define TRN_H

@@ -2,7 +2,8 @@
  * trn_config: configuration push and pull in clusterpro_trn.
  *
  * clpcfctrl --push sends the bundle to its local trn (ConfigPushRequest, ipc
- * only), which coordinates:
+ * only), which coordinates (trn_push.c; every server's side of it is
+ * trn_config.c):
  *
  *   1. check: the new clp.conf is validated and the bundle checked (every
  *      script it names is there); any error ends the push, nothing changed;
@@ -51,8 +52,7 @@ int trn_config_init(trn_t *t);
 void trn_config_fini(trn_t *t);
 void trn_config_status(trn_t *t, Clp__StatusReply *rep);
 
-/* Handlers (rows of trn_handlers). */
-void trn_config_on_push(void *arg, clp_srv_req_t *req, const Clp__Envelope *env);
+/* Handlers (rows of trn_handlers); the push itself is trn_push_on_request. */
 void trn_config_on_stage(void *arg, clp_srv_req_t *req, const Clp__Envelope *env);
 void trn_config_on_commit(void *arg, clp_srv_req_t *req, const Clp__Envelope *env);
 void trn_config_on_apply(void *arg, clp_srv_req_t *req, const Clp__Envelope *env);

@@ -7,6 +7,7 @@
 #include "trn_config.h"
 #include "trn_local.h"
 #include "trn_logcc.h"
+#include "trn_push.h"
 #include "trn_relay.h"
 #include "trn_rexec.h"
 #include "trn_svcctl.h"
@@ -26,8 +27,9 @@ const clp_srv_handler_t trn_handlers[] = {
     {CLP__ENVELOPE__PAYLOAD_CLUSTER_REQUEST, trn_relay_on_request},
     /* clprexec and WebManager scripts/run (trn_rexec.c) */
     {CLP__ENVELOPE__PAYLOAD_REXEC_REQUEST, trn_rexec_on_request},
-    /* clpcfctrl push and pull, start-up download (trn_config.c) */
-    {CLP__ENVELOPE__PAYLOAD_CONFIG_PUSH_REQUEST, trn_config_on_push},
+    /* clpcfctrl push, coordinated here (trn_push.c) */
+    {CLP__ENVELOPE__PAYLOAD_CONFIG_PUSH_REQUEST, trn_push_on_request},
+    /* every server's side of a push, clpcfctrl pull, start-up download (trn_config.c) */
     {CLP__ENVELOPE__PAYLOAD_CONFIG_STAGE, trn_config_on_stage},
     {CLP__ENVELOPE__PAYLOAD_CONFIG_COMMIT, trn_config_on_commit},
     {CLP__ENVELOPE__PAYLOAD_CONFIG_APPLY, trn_config_on_apply},
