@@ -503,7 +503,7 @@ static void conflicts_tick(rc_t *rc, uint64_t now)
         } else if (now >= G->conflict_until) {
             G->conflict_until = 0;
             G->op = LOP_NONE;
-            char why[200];
+            char why[3 * CLP_NAME_MAX + 64];
             snprintf(why, sizeof(why), "group %s is still active on %s: not activated on %s",
                      G->conf->name, rc->c->conf->servers[k].name, self_name(rc));
             clp_error("%s", why);
