@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,22 @@ static void usage(const char *service, FILE *out)
             service);
 }
 
+/* The pid file's lock belongs to the daemon, not to the processes it forks:
+ * a child that runs code of the daemon without exec (a check, an activation
+ * step, an announcement) would share the lock (flock is per open file) and,
+ * outliving a daemon killed with -9, make its restart fail with "already
+ * running" until the child ends (t_group: a core restarted 1.2 s late, and
+ * its peer declared the server down). Every fork closes the child's copy. */
+static int pidfile_fd = -1;
+
+static void pidfile_close_in_child(void)
+{
+    if (pidfile_fd >= 0) {
+        close(pidfile_fd);
+        pidfile_fd = -1;
+    }
+}
+
 static int take_pidfile(clp_daemon_t *d)
 {
     char path[CLP_PATH_MAX], buf[32];
@@ -134,6 +151,11 @@ static int take_pidfile(clp_daemon_t *d)
         fprintf(stderr, "%s: cannot write %s\n", d->opts.service, path);
     }
     d->pidfd = fd;
+    static bool atfork_set;
+    if (!atfork_set && pthread_atfork(NULL, NULL, pidfile_close_in_child) == 0) {
+        atfork_set = true;
+    }
+    pidfile_fd = fd;
     return 0;
 }
 
@@ -378,6 +400,7 @@ void clp_daemon_fini(clp_daemon_t *d)
         clp_path(path, sizeof(path), d->root, "run/%s.pid", d->opts.service);
         unlink(path);
         close(d->pidfd);
+        pidfile_fd = -1;
     }
     clp_info("%s stopped", d->opts.service);
     clp_log_close_file();

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -253,6 +254,40 @@ static void child_setup(const child_opts_t *opts, int out_w)
     }
 }
 
+/* A body child runs the core's code without exec, so the close-on-exec flag
+ * of the core's sockets does not apply: it would keep the core's endpoints
+ * (the listening port 29001, the heartbeat ports, the watchdog connection)
+ * open for as long as it runs, and a core restarted after kill -9 meanwhile
+ * could not listen again ("Address already in use") until the child ended.
+ * A body opens whatever sockets it needs itself, so it closes every socket
+ * it inherited. */
+static void close_inherited_sockets(void)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    if (!dir) {
+        return;
+    }
+    int keep = dirfd(dir);
+    struct dirent *e;
+    int fds[256];
+    size_t n = 0;
+    while ((e = readdir(dir)) != NULL && n < sizeof(fds) / sizeof(fds[0])) {
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        struct stat st;
+        if (*end || end == e->d_name || fd <= STDERR_FILENO || fd == keep) {
+            continue;
+        }
+        if (fstat((int)fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
+            fds[n++] = (int)fd;
+        }
+    }
+    closedir(dir);
+    for (size_t i = 0; i < n; i++) {
+        close(fds[i]);
+    }
+}
+
 static child_t *start_common(struct event_base *base, int timeout_ms, const child_opts_t *opts,
                              child_done_fn done, void *done_arg, child_body_fn body,
                              void *body_arg, char *const argv[], char *const envp[])
@@ -286,6 +321,7 @@ static child_t *start_common(struct event_base *base, int timeout_ms, const chil
         close(pfd[0]);
         child_setup(opts, pfd[1]);
         if (body) {
+            close_inherited_sockets();
             int rc = body(body_arg);
             fflush(NULL);
             _exit(rc & 0xff);

@@ -988,9 +988,24 @@ void rc_note_briefs(core_t *c, int server, uint64_t incarnation, const Clp__Hear
     }
 }
 
+/* A server is up again (started, or back after a partition). Its side may
+ * have run some of this server's groups meanwhile and stopped them the moment
+ * it saw them here (rc 92 on its side only, before its first beat reached
+ * this server): hosts that learnt the other holder's MAC would keep it until
+ * their ARP entry expires. So this server announces again the addresses of
+ * the groups it holds and the returning server does not (a group both hold
+ * is the dual activation rc_tick resolves, announcing on the keeper). */
 void rc_server_up(core_t *c, int server)
 {
-    rc_master_server_up(RC(c), server);
+    rc_t *rc = RC(c);
+    for (size_t g = 0; g < rc->n_grp; g++) {
+        const grt_t *G = &rc->grp[g];
+        if (G->local == CLP__GROUP_STATE__GROUP_ONLINE && !rc->stopping &&
+            G->at[server] != CLP__GROUP_STATE__GROUP_ONLINE) {
+            rc_local_announce(rc, (int)g);
+        }
+    }
+    rc_master_server_up(rc, server);
 }
 
 void rc_server_down(core_t *c, int server)

@@ -192,14 +192,32 @@ static void fip_quick_fence(const rsc_ctx_t *ctx)
     clp_net_addr_del(rsc_param(ctx, "parameters/ip"));
 }
 
+/* After a dual activation the keeper announces the address again (in a
+ * child of the core). A host that learnt the other holder's MAC a moment ago
+ * ignores a gratuitous ARP for as long as its entry is younger than its
+ * locktime (net.ipv4.neigh.*.locktime, 1 s by default on Linux), so the
+ * announcements span longer than that: at 0, 0.6 and 1.2 s, each only while
+ * the address is still here. */
+#define FIP_REANNOUNCE_GAP_US 600000
+#define FIP_REANNOUNCE_COUNT 3
+
 static int fip_announce(rsc_ctx_t *ctx)
 {
     const char *ip = rsc_param(ctx, "parameters/ip");
     char ifname[64];
-    if (clp_net_addr_present(ip, ifname, sizeof(ifname)) != 1) {
-        return RSC_PROBE_INACTIVE;
+    int rc = RSC_OK;
+    for (int i = 0; i < FIP_REANNOUNCE_COUNT; i++) {
+        if (i > 0) {
+            usleep(FIP_REANNOUNCE_GAP_US);
+        }
+        if (clp_net_addr_present(ip, ifname, sizeof(ifname)) != 1) {
+            return i == 0 ? RSC_PROBE_INACTIVE : rc;
+        }
+        if (clp_net_announce(ifname, ip, 1) != 0) {
+            rc = RSC_ERR;
+        }
     }
-    return clp_net_announce(ifname, ip, 3) == 0 ? RSC_OK : RSC_ERR;
+    return rc;
 }
 
 const rsc_type_t rsc_fip = {
