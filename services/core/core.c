@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -507,25 +506,6 @@ static void stop_service(void *arg)
 
 /* ---- lifecycle ---- */
 
-/* The core keeps the cluster's time: beats every interval, the stall
- * monitor's pet every tick (75 ms of silence resets the server at the fastest
- * timing). Like corosync, it runs at round-robin real-time priority - below
- * clpwatchdog's (FIFO 50), which must judge it - so that load on the server
- * (a burst of monitor scripts, a busy application) cannot starve it; with
- * SCHED_RESET_ON_FORK its children (resource and monitor scripts, checks)
- * run at normal priority. Without the privilege it stays as it is, said once. */
-#define CORE_RT_PRIORITY 10
-
-static void core_sched(void)
-{
-    struct sched_param sp = {.sched_priority = CORE_RT_PRIORITY};
-    if (sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &sp) < 0) {
-        clp_warn("cannot run at real-time priority (%s): the core's beats and watchdog pets "
-                 "may be late when the server is loaded",
-                 strerror(errno));
-    }
-}
-
 int core_init(core_t *c, clp_daemon_t *d)
 {
     memset(c, 0, sizeof(*c));
@@ -545,7 +525,6 @@ int core_init(core_t *c, clp_daemon_t *d)
     const char *wd = fence_platform(c->fence, "watchdog");
     c->userw = userw_new(c->conf, d->root, fence_platform(c->fence, "reset"),
                          wd && strcmp(wd, "process") == 0);
-    core_sched();
     uint32_t interval = (uint32_t)c->conf->cluster.hb_interval_ms;
     c->tick_ms = interval / 2;
     c->tick_ms = c->tick_ms < 10 ? 10 : c->tick_ms > 100 ? 100 : c->tick_ms;

@@ -790,11 +790,11 @@ static bool restart_busy(rm_t *rm, mrt_t *M)
  * as there are checks, for longer than the stall monitor allows at the fastest
  * timing (T/2 = 75 ms without a pet resets the server), and delay its beats.
  * So one tick spends at most RM_TICK_BUDGET_MS starting monitors and launching
- * checks, and launches at most one check per RM_LAUNCH_GAP_MS of tick (500 a
+ * checks, and launches at most one check per RM_LAUNCH_GAP_MS of tick (200 a
  * second); the scan resumes where it stopped at the next tick, so a check due
  * but not launched goes first then. t_rm_burst. */
 #define RM_TICK_BUDGET_MS 10
-#define RM_LAUNCH_GAP_MS 2
+#define RM_LAUNCH_GAP_MS 5
 
 void rm_tick(core_t *c, uint64_t now)
 {
