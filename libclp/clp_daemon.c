@@ -161,11 +161,12 @@ static int take_pidfile(clp_daemon_t *d)
 }
 
 /* Real-time round-robin priority for the loop thread and, before any socket
- * exists, for ZeroMQ's I/O and reaper threads: a thread of the same process
- * left at normal priority could be starved while it holds what the loop then
- * waits for in the kernel (the address-space lock a fork needs), which under
- * heavy load stalled the core past its watchdog. SCHED_RESET_ON_FORK: the
- * processes it forks (scripts, checks) run at normal priority. */
+ * exists, for ZeroMQ's I/O and reaper threads, so that no thread of the
+ * process is starved by load while it holds something the loop may wait for
+ * in the kernel (the address-space lock a fork needs). SCHED_RESET_ON_FORK:
+ * the processes it forks (scripts, checks) run at normal priority. (Under the
+ * heaviest load of the test bed the core can still miss a 75 ms deadline,
+ * both servers at the same instant: t_rm_burst, not explained.) */
 static void set_realtime(clp_daemon_t *d, int prio)
 {
     struct sched_param sp = {.sched_priority = prio};
