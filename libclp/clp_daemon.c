@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,29 +159,6 @@ static int take_pidfile(clp_daemon_t *d)
     return 0;
 }
 
-/* Real-time round-robin priority for the loop thread and, before any socket
- * exists, for ZeroMQ's I/O and reaper threads, so that no thread of the
- * process is starved by load while it holds something the loop may wait for
- * in the kernel (the address-space lock a fork needs). SCHED_RESET_ON_FORK:
- * the processes it forks (scripts, checks) run at normal priority. (Under the
- * heaviest load of the test bed the core can still miss a 75 ms deadline,
- * both servers at the same instant: t_rm_burst, not explained.) */
-static void set_realtime(clp_daemon_t *d, int prio)
-{
-    struct sched_param sp = {.sched_priority = prio};
-    if (sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &sp) < 0) {
-        clp_warn("cannot run at real-time priority (%s): beats and watchdog pets may be late "
-                 "when the server is loaded",
-                 strerror(errno));
-        return;
-    }
-    if (zmq_ctx_set(d->zctx, ZMQ_THREAD_SCHED_POLICY, SCHED_RR) < 0 ||
-        zmq_ctx_set(d->zctx, ZMQ_THREAD_PRIORITY, prio) < 0) {
-        clp_warn("cannot ask for real-time priority for the ZeroMQ threads: %s",
-                 zmq_strerror(errno));
-    }
-}
-
 void clp_daemon_init(clp_daemon_t *d, const clp_daemon_opts_t *opts, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -265,9 +241,6 @@ void clp_daemon_init(clp_daemon_t *d, const clp_daemon_opts_t *opts, int argc, c
     if (!d->zctx || !d->base) {
         clp_error("cannot create the event loop or the ZeroMQ context");
         exit(CLP_EXIT_INIT);
-    }
-    if (opts->realtime_priority > 0) {
-        set_realtime(d, opts->realtime_priority);
     }
     clp_path(path, sizeof(path), d->root, "work/%s.incarnation", opts->service);
     clp_msg_ctx_init(&d->mctx, "", d->server, opts->service, clp_incarnation_next(path));

@@ -53,8 +53,6 @@ typedef struct {
     const char *short_name; /* evt, trn, core, webmgr, alertsync: the ipc socket name */
     bool need_keys;         /* the cluster key must exist */
     bool connect_evt;       /* create the event client (evt itself says false) */
-    int realtime_priority;  /* > 0: the loop thread and ZeroMQ's threads at SCHED_RR of this
-                               priority (the core); children forked reset to normal */
     const clp_srv_handler_t *extra_handlers; /* more payloads on the ipc endpoint, may be NULL;
                                                 handlers get the clp_daemon_t * as arg */
 } clp_daemon_opts_t;

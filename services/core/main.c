@@ -25,11 +25,6 @@ int main(int argc, char **argv)
         .need_keys = true,
         .connect_evt = true,
         .extra_handlers = core_handlers,
-        /* The core keeps the cluster's time (beats every interval, the stall
-         * monitor's pet every tick: 75 ms of silence resets the server at
-         * the fastest timing): like corosync it runs at real-time priority,
-         * below clpwatchdog's FIFO 50, which must judge it. */
-        .realtime_priority = 10,
     };
 
     clp_daemon_init(&d, &opts, argc, argv);

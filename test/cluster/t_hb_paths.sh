@@ -63,9 +63,19 @@ log "both LANs cut: up on disk and COM for 4.5 s, LAN rows Error, srv2's view he
 # The serial line too: the disk alone.
 pkill -f "link=$CLPBED_DIR/srv1/ttyS0" || fail "cannot stop the serial line's socat"
 wait_for 5 hb_is srv2 srv1 comhb1 Error
-t_end=$(($(now_us) + 3000000))
+# This loop's own pace shows whether the whole machine stalled (this VM
+# froze for seconds at a time, twice in a day, under several test beds): a
+# declaration after such a stall longer than the timeout says nothing about
+# the disk path, and the rest of the test cannot run: skipped, saying so.
+t_end=$(($(now_us) + 3000000)) prev=$(now_us) stall=0
 while (($(now_us) < t_end)); do
-    [ "$(alert_count srv2 nm 2)" = "$downs" ] || fail "srv1 declared down with the disk beating"
+    now=$(now_us)
+    (((now - prev) / 1000 > stall)) && stall=$(((now - prev) / 1000))
+    prev=$now
+    if [ "$(alert_count srv2 nm 2)" != "$downs" ]; then
+        ((stall < 1500)) || { log "srv1 declared down after the machine stalled for $stall ms (timeout 1500 ms): not a finding about the disk path; skipped"; exit 77; }
+        fail "srv1 declared down with the disk beating (this loop's longest pause: $stall ms)"
+    fi
     sleep 0.2
 done
 hb_is srv2 srv1 diskhb1 Normal || fail "diskhb1 not Normal: $(hb_status srv2 srv1 diskhb1)"
